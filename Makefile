@@ -1,0 +1,24 @@
+# Quick start: `make run` and `make test`. Each target sets up .venv on its own.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sotp run
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/sotp bench faq --questions ../shared/eval/dev_questions.jsonl
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""SOTP Assistant runtime: configuration, storage, the calculation module, channels, CLI."""

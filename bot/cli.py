@@ -1,0 +1,49 @@
+"""`sotp`: the command line of the SOTP Assistant.
+
+Each subcommand lives in its own module under bot.commands and exposes
+register(subparsers); this module only assembles them and maps errors to exit
+status 2 (with {"error": ...} on stdout when --json was asked for).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from bot.commands._common import CommandError, report_error
+from bot.config import ConfigError
+
+# Order is the order of `sotp --help`.
+COMMAND_MODULES: tuple[str, ...] = (
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sotp",
+        description="SOTP Assistant: answers employees' questions about the 2003 Stock Option "
+        "Transfer Program from the Notice, with personal figures from one calculation module.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"bot.commands.{name}").register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    as_json = bool(getattr(args, "json", False))
+    try:
+        return int(args.func(args) or 0)
+    except (CommandError, ConfigError) as exc:
+        return report_error(str(exc), as_json)
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Command-line subcommands; each module registers its own parser."""

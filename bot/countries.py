@@ -1,0 +1,119 @@
+"""The countries the Notice names, and what each one changes for an employee.
+
+Rules live in bot/data/countries.json; this module only loads and looks them up.
+Names resolve exactly (case-insensitive, canonical name or a listed alias): an
+unknown name is an error for the caller to report, never a guess.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from bot.config import data_path
+
+PaymentGroup = Literal["general", "immediate", "tax_rate", "ruling", "excluded"]
+
+
+@dataclass(frozen=True, slots=True)
+class Country:
+    name: str                      # as the Notice writes it: "Trinidad & Tobago"
+    guide: str | None              # section id of its country guide, e.g. "guide:russia"
+    payment_group: PaymentGroup    # which payment schedule of Notice section 3 applies
+    two_step: bool                 # signed form must be RECEIVED by Mellon (Q22)
+    payment_via: str | None        # "payroll" | "mellon" | None when Method of Payment does not list it
+    payment_note: str | None       # the asterisk note of the Method of Payment page, verbatim
+    aliases: tuple[str, ...]
+    mentions: tuple[str, ...]
+    mentions_cased: tuple[str, ...]
+
+    @property
+    def excluded(self) -> bool:
+        return self.payment_group == "excluded"
+
+
+@lru_cache(maxsize=1)
+def all_countries() -> tuple[Country, ...]:
+    with data_path("countries.json").open(encoding="utf-8") as fh:
+        raw = json.load(fh)["countries"]
+    return tuple(
+        Country(
+            name=c["name"],
+            guide=c["guide"],
+            payment_group=c["payment_group"],
+            two_step=c["two_step"],
+            payment_via=c["payment_via"],
+            payment_note=c["payment_note"],
+            aliases=tuple(c["aliases"]),
+            mentions=tuple(c["mentions"]),
+            mentions_cased=tuple(c["mentions_cased"]),
+        )
+        for c in raw
+    )
+
+
+@lru_cache(maxsize=1)
+def _by_key() -> dict[str, Country]:
+    table: dict[str, Country] = {}
+    for country in all_countries():
+        for key in (country.name, *country.aliases):
+            table[_key(key)] = country
+    return table
+
+
+def _key(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+def resolve(name: str) -> Country | None:
+    """The country for a name or accepted alias, or None if the Notice does not know it."""
+    return _by_key().get(_key(name))
+
+
+def get(name: str) -> Country:
+    """The country for a canonical name already validated (e.g. read back from the database)."""
+    country = resolve(name)
+    if country is None:
+        raise KeyError(f"unknown country: {name!r}")
+    return country
+
+
+def by_group(group: PaymentGroup) -> tuple[Country, ...]:
+    return tuple(c for c in all_countries() if c.payment_group == group)
+
+
+def two_step_countries() -> tuple[Country, ...]:
+    return tuple(c for c in all_countries() if c.two_step)
+
+
+@lru_cache(maxsize=1)
+def _mention_patterns() -> tuple[tuple[re.Pattern[str], Country], ...]:
+    pats: list[tuple[re.Pattern[str], Country]] = []
+    for country in all_countries():
+        words = sorted(country.mentions, key=len, reverse=True)
+        if words:
+            alt = "|".join(re.escape(w) for w in words)
+            pats.append((re.compile(rf"(?<![\w&])(?:{alt})(?![\w&])", re.IGNORECASE), country))
+        if country.mentions_cased:
+            alt = "|".join(re.escape(w) for w in country.mentions_cased)
+            pats.append((re.compile(rf"(?<![\w&])(?:{alt})(?![\w&])"), country))
+    return tuple(pats)
+
+
+def mentioned(text: str) -> list[Country]:
+    """Countries a free-text message names (by name, demonym or office city), in order of first mention."""
+    found: list[tuple[int, Country]] = []
+    for pattern, country in _mention_patterns():
+        m = pattern.search(text)
+        if m:
+            found.append((m.start(), country))
+    seen: set[str] = set()
+    ordered: list[Country] = []
+    for _, country in sorted(found, key=lambda item: item[0]):
+        if country.name not in seen:
+            seen.add(country.name)
+            ordered.append(country)
+    return ordered

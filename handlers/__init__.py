@@ -1,0 +1,1 @@
+"""Channel-agnostic conversation logic: no Slack or SMTP code here."""

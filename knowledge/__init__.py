@@ -1,0 +1,1 @@
+"""The Notice corpus and the matcher that answers from it."""

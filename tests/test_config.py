@@ -1,0 +1,34 @@
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from bot.config import ConfigError, load_settings
+
+
+def test_defaults_carry_the_notice_deadline_and_no_announced_averaging_start():
+    settings = load_settings()
+    assert settings.election_deadline == date(2003, 11, 12)
+    assert settings.averaging_start is None
+    assert settings.assumed_interest_rate == Decimal("0.0095")
+
+
+def test_a_deployment_file_overrides_defaults_and_flags_override_the_file(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[program]\nelection_deadline = 2003-11-19\naveraging_start = "2003-11-21"\n')
+    settings = load_settings(cfg)
+    assert settings.election_deadline == date(2003, 11, 19)
+    assert settings.averaging_start == date(2003, 11, 21)
+    assert settings.with_overrides(averaging_start=date(2003, 11, 24)).averaging_start == date(2003, 11, 24)
+
+
+def test_a_bad_date_in_the_file_names_the_key(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[program]\nelection_deadline = "next wednesday"\n')
+    with pytest.raises(ConfigError, match="program.election_deadline"):
+        load_settings(cfg)
+
+
+def test_a_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "nope.toml")

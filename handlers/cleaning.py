@@ -1,0 +1,73 @@
+"""Reduce an employee's message to the question they asked.
+
+Emails arrive with greetings, sign-offs, signatures and the earlier thread quoted
+below (often the assistant's own quote of the Notice). Matching that would answer
+the quote, not the question, so it goes before anything else looks at the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Where the quoted earlier message starts: everything from here on is dropped.
+_QUOTE_STARTS = [
+    re.compile(r"^\s*-{2,}\s*original message\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*-{2,}\s*forwarded message\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
+    re.compile(r"^\s*_{10,}\s*$"),                                  # Outlook's rule line
+    re.compile(r"^\s*on\b.{0,200}\bwrote:\s*$", re.I),              # Gmail/Apple: "On Tue, ... wrote:"
+    re.compile(r"^\s*from:\s.+$", re.I),                            # Outlook header block of the quoted mail
+    re.compile(r"^\s*-{2,}\s*reply above this line\s*-{2,}\s*$", re.I),
+]
+
+_SIGNATURE_DELIMITER = re.compile(r"^--\s?$")
+_MOBILE_FOOTER = re.compile(r"^\s*sent from my \w+", re.I)
+
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|kia ora|hola|bonjour|hallo|"
+    r"namaste|g'day|howdy|to whom it may concern)\b[^.?!\n]{0,40}[,:!]?\s*$",
+    re.I,
+)
+_SIGN_OFF = re.compile(
+    r"^\s*(?:(?:best|kind|warm|many)?\s*(?:regards|wishes)|best|thanks(?: (?:a lot|again|in advance))?|"
+    r"thank you(?: (?:very much|in advance))?|many thanks|cheers|sincerely|yours(?: sincerely| truly)?|"
+    r"br|rgds|ta|tia|thx|respectfully|all the best|with thanks)\s*[,.!]?\s*$",
+    re.I,
+)
+
+
+def strip_quoted(text: str) -> str:
+    """Drop the quoted earlier thread and '>' lines."""
+    kept: list[str] = []
+    for line in text.splitlines():
+        if any(p.match(line) for p in _QUOTE_STARTS):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def strip_greeting_and_signature(text: str) -> str:
+    """Drop a leading greeting line and everything from a sign-off or signature on."""
+    lines = text.splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    if lines and _GREETING.match(lines[0]) and len(lines) > 1:
+        lines.pop(0)
+    for i, line in enumerate(lines):
+        if i > 0 and (_SIGN_OFF.match(line) or _SIGNATURE_DELIMITER.match(line) or _MOBILE_FOOTER.match(line)):
+            lines = lines[:i]
+            break
+    return "\n".join(lines)
+
+
+def clean_message(text: str) -> str:
+    """The question part of a chat message or email body; never empty if the input was not."""
+    if not text or not text.strip():
+        return ""
+    normalized = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = strip_greeting_and_signature(strip_quoted(normalized))
+    body = re.sub(r"[ \t]+", " ", body)
+    body = re.sub(r"\n{3,}", "\n\n", body).strip()
+    return body or " ".join(normalized.split())

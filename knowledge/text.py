@@ -1,0 +1,124 @@
+"""Turn a question or a passage into the tokens the matcher compares.
+
+The same analysis runs on employees' messages and on the corpus, so both sides
+meet on the Notice's vocabulary: employees' words are folded to the Notice's
+(knowledge/synonyms.toml), words are stemmed, and filler words dropped. Negators
+are kept: "am I eligible" and "am I not eligible" must not look alike.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import snowballstemmer
+
+SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
+
+NEGATORS = frozenset({"not", "no", "never", "without", "nor", "cannot"})
+
+# Filler words that say nothing about which section answers. Interrogatives are
+# here too: the matcher compares content; the router reads the question's form.
+STOPWORDS = frozenset("""
+a about above actually after again all also am an and any anyone anything are around as at
+be because been before being below between both but by can could did do does doing done don
+during each else etc even ever every for from further get gets getting go goes going gonna got
+had has have having he her here hers herself him himself his how however i if in into is it its
+itself just kind know let like ll me mine more most much must my myself need now of off on once
+one only or other our ours ourselves out over own per please pls plz quick quite re really right
+same say says see she should so some someone something still such sure tell than thank thanks
+that the their theirs them themselves then there these they thing things this those through thx
+to too u under until up us ve very wanna want was way we well were what whats when where which
+while who whom whose why will with would yes yet you your yours yourself yourselves hi hello hey
+ok okay guys folks q question questions wondering wonder curious anyway also btw fyi lol
+""".split())
+
+_CONTRACTIONS = [
+    (re.compile(r"\bcan'?t\b"), "can not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"\b(\w+)n't\b"), r"\1 not"),
+    (re.compile(r"\b(isnt|arent|wasnt|werent|dont|doesnt|didnt|hasnt|havent|hadnt|shouldnt|wouldnt|couldnt)\b"),
+     lambda m: m.group(1)[:-2] + " not"),
+    (re.compile(r"'(s|re|m|ll|ve|d)\b"), ""),
+]
+_QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": " - "})
+_THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}\b)")
+_KILO = re.compile(r"\b(\d+(?:\.\d+)?)\s?k\b")
+_DOLLAR = re.compile(r"(?:us)?\$\s?(?=\d)")
+_LEVEL = re.compile(r"\b(?:l|level|lvl)\s?-?(\d{2})\b")
+_TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
+
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    if word[0].isdigit():
+        return word
+    return _stemmer.stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _synonym_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    with SYNONYMS_FILE.open("rb") as fh:
+        table = tomllib.load(fh)
+    variants: dict[str, str] = {}
+    for canonical, phrases in table.items():
+        for phrase in phrases:
+            variants[_prepare(phrase)] = canonical
+    alternatives = sorted(variants, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w$])(?:" + "|".join(re.escape(v) for v in alternatives) + r")(?![\w])")
+    return pattern, variants
+
+
+def _level(match: re.Match[str]) -> str:
+    number = int(match.group(1))
+    if 50 <= number <= 99:
+        return " level68 " if number >= 68 else " level67 "
+    return match.group(0)
+
+
+def _prepare(text: str) -> str:
+    """Lowercase and regularise punctuation, money and contractions (before synonyms)."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
+    for pattern, repl in _CONTRACTIONS:
+        text = pattern.sub(repl, text)
+    text = _DOLLAR.sub("", text)
+    text = _THOUSANDS.sub("", text)
+    text = _KILO.sub(lambda m: str(int(float(m.group(1)) * 1000)), text)
+    text = text.replace("&", " and ")
+    return " ".join(text.split())
+
+
+def fold(text: str) -> str:
+    """Lowercased text with employees' phrases replaced by the Notice's words."""
+    text = _LEVEL.sub(_level, _prepare(text))
+    pattern, variants = _synonym_pattern()
+    return pattern.sub(lambda m: f" {variants[m.group(0)]} ", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    tokens: tuple[str, ...]     # every word, folded and stemmed, in order
+    content: tuple[str, ...]    # tokens without filler words (negators kept)
+    negated: bool
+
+    @property
+    def text(self) -> str:
+        """The content tokens as one string, for rapidfuzz scorers."""
+        return " ".join(self.content)
+
+
+@lru_cache(maxsize=8192)
+def analyze(text: str) -> Analyzed:
+    words = _TOKEN.findall(fold(text))
+    tokens = tuple(stem(w) for w in words)
+    content = tuple(t for t in tokens if t not in _STEMMED_STOPWORDS)
+    return Analyzed(tokens=tokens, content=content, negated=any(t in NEGATORS for t in tokens))
+
+
+_STEMMED_STOPWORDS = frozenset(stem(w) for w in STOPWORDS) - NEGATORS

@@ -1,0 +1,52 @@
+from handlers.cleaning import clean_message
+
+
+def test_greeting_and_sign_off_with_name_are_removed():
+    text = "Hello,\n\nI am in the Moscow office. How is the payment taxed in Russia?\n\nBest regards,\nDmitry Orlov"
+    assert clean_message(text) == "I am in the Moscow office. How is the payment taxed in Russia?"
+
+
+def test_outlook_original_message_and_everything_below_is_removed():
+    text = (
+        "Thanks - and what about the second payment?\n\n"
+        "-----Original Message-----\nFrom: compchng\nSent: Monday\n"
+        "Q11. When and how will I get paid if I transfer my Eligible Options?"
+    )
+    assert clean_message(text) == "Thanks - and what about the second payment?"
+
+
+def test_gmail_on_date_wrote_and_angle_quotes_are_removed():
+    text = (
+        "Does that apply to SARs too?\n\n"
+        "On Tue, Oct 21, 2003 at 9:14 AM, SOTP Assistant <compchng@microsoft.com> wrote:\n"
+        "> Q5. Which options may I transfer?\n> You may transfer all of your options"
+    )
+    assert clean_message(text) == "Does that apply to SARs too?"
+
+
+def test_inline_angle_quoted_lines_are_dropped_but_the_reply_between_them_kept():
+    text = "> what is the deadline?\nMidnight Eastern, right?\n> ok"
+    assert clean_message(text) == "Midnight Eastern, right?"
+
+
+def test_signature_delimiter_and_mobile_footer_end_the_message():
+    assert clean_message("When is the deadline?\n-- \nJane Doe\nProgram Manager") == "When is the deadline?"
+    assert clean_message("When is the deadline?\n\nSent from my iPhone") == "When is the deadline?"
+
+
+def test_a_chat_thank_you_sentence_is_kept_whole():
+    assert clean_message("thanks, that helped a lot!") == "thanks, that helped a lot!"
+
+
+def test_a_message_that_is_only_a_greeting_is_not_emptied():
+    assert clean_message("hi") == "hi"
+    assert clean_message("Hello,") == "Hello,"
+
+
+def test_greeting_with_a_name_and_kia_ora_are_greetings():
+    assert clean_message("Kia ora,\n\nIs tax due when I get paid?\n\nCheers,\nTama") == "Is tax due when I get paid?"
+    assert clean_message("Dear colleagues,\n\nWhat is the deadline?") == "What is the deadline?"
+
+
+def test_windows_line_endings_are_handled():
+    assert clean_message("Hi,\r\n\r\nWhat is ACP?\r\n\r\nThanks,\r\nAl") == "What is ACP?"

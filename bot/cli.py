@@ -17,6 +17,10 @@ from bot.config import ConfigError
 
 # Order is the order of `sotp --help`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "run",
+    "chat",
+    "ask",
+    "bench",
 )
 
 

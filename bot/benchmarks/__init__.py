@@ -1,0 +1,1 @@
+"""Benchmarks behind `sotp bench`: each module registers one sub-benchmark."""

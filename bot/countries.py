@@ -90,30 +90,38 @@ def two_step_countries() -> tuple[Country, ...]:
 
 
 @lru_cache(maxsize=1)
-def _mention_patterns() -> tuple[tuple[re.Pattern[str], Country], ...]:
-    pats: list[tuple[re.Pattern[str], Country]] = []
+def _mention_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Country]]:
+    """One alternation per case rule, longest first, so "Port of Spain" is not also Spain."""
+    owner: dict[str, Country] = {}
+    plain: list[str] = []
+    cased: list[str] = []
     for country in all_countries():
-        words = sorted(country.mentions, key=len, reverse=True)
-        if words:
-            alt = "|".join(re.escape(w) for w in words)
-            pats.append((re.compile(rf"(?<![\w&])(?:{alt})(?![\w&])", re.IGNORECASE), country))
-        if country.mentions_cased:
-            alt = "|".join(re.escape(w) for w in country.mentions_cased)
-            pats.append((re.compile(rf"(?<![\w&])(?:{alt})(?![\w&])"), country))
-    return tuple(pats)
+        for word in country.mentions:
+            owner[word.casefold()] = country
+            plain.append(word)
+        for word in country.mentions_cased:
+            owner[word] = country
+            cased.append(word)
+
+    def alternation(words: list[str]) -> str:
+        return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+    edge_l, edge_r = r"(?<![\w&])", r"(?![\w&])"
+    return (re.compile(f"{edge_l}(?:{alternation(plain)}){edge_r}", re.IGNORECASE),
+            re.compile(f"{edge_l}(?:{alternation(cased)}){edge_r}"),
+            owner)
 
 
 def mentioned(text: str) -> list[Country]:
     """Countries a free-text message names (by name, demonym or office city), in order of first mention."""
-    found: list[tuple[int, Country]] = []
-    for pattern, country in _mention_patterns():
-        m = pattern.search(text)
-        if m:
-            found.append((m.start(), country))
-    seen: set[str] = set()
+    plain, cased, owner = _mention_patterns()
+    spans: list[tuple[int, int, Country]] = [
+        (m.start(), m.end(), owner[m.group(0).casefold()]) for m in plain.finditer(text)]
+    for m in cased.finditer(text):
+        if not any(start < m.end() and m.start() < end for start, end, _ in spans):
+            spans.append((m.start(), m.end(), owner[m.group(0)]))
     ordered: list[Country] = []
-    for _, country in sorted(found, key=lambda item: item[0]):
-        if country.name not in seen:
-            seen.add(country.name)
+    for _, _, country in sorted(spans, key=lambda span: span[0]):
+        if country not in ordered:
             ordered.append(country)
     return ordered

@@ -44,3 +44,8 @@ def test_mentions_find_office_cities_but_not_common_words():
     found = [c.name for c in countries.mentioned("Moscow office here; we cook turkey; tell us more")]
     assert found == ["Russia"]
     assert [c.name for c in countries.mentioned("I'm at TVP in Reading")] == ["United Kingdom"]
+
+
+def test_the_longest_place_name_wins_so_port_of_spain_is_not_spain():
+    assert [c.name for c in countries.mentioned("I work in Port of Spain")] == ["Trinidad & Tobago"]
+    assert [c.name for c in countries.mentioned("Mexico City office")] == ["Mexico"]

@@ -17,7 +17,6 @@ import time
 from typing import Any
 
 from bot.commands._common import CommandError, emit_json, json_parent
-from handlers.assistant import Assistant, Knowledge, default_knowledge
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,9 +57,11 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
+    from handlers.assistant import Assistant, default_knowledge
+
     started = time.perf_counter()
     default_knowledge.cache_clear()
-    knowledge: Knowledge = default_knowledge()
+    knowledge = default_knowledge()
     build_ms = (time.perf_counter() - started) * 1000
     assistant = Assistant(knowledge)
     intent_hits = top1 = top3 = faq_total = 0

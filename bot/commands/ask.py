@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
 from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
-from handlers.assistant import Assistant, default_knowledge
-from handlers.reply import Reply
+
+if TYPE_CHECKING:  # the corpus loads only when a question is asked
+    from handlers.assistant import Assistant
+    from handlers.reply import Reply
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def as_json(reply: Reply, question_id: Any) -> dict[str, Any]:
+def as_json(reply: "Reply", question_id: Any) -> dict[str, Any]:
     return {
         "id": question_id,
         "intent": reply.intent,
@@ -46,6 +48,8 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from handlers.assistant import Assistant, default_knowledge
+
     settings = settings_from_args(args)
     assistant = Assistant(default_knowledge(), election_deadline=settings.election_deadline)
     if args.batch:
@@ -62,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_batch(args: argparse.Namespace, assistant: Assistant) -> int:
+def _run_batch(args: argparse.Namespace, assistant: "Assistant") -> int:
     stream = sys.stdin if args.batch == "-" else None
     try:
         handle = stream or open(args.batch, encoding="utf-8")

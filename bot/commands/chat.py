@@ -6,7 +6,6 @@ import argparse
 import sys
 
 from bot.commands._common import common_parent, settings_from_args
-from handlers.assistant import Assistant, default_knowledge
 
 BANNER = (
     "SOTP Assistant - questions about the Stock Option Transfer Program, answered from the Notice.\n"
@@ -22,6 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from handlers.assistant import Assistant, default_knowledge
+
     settings = settings_from_args(args)
     print("Loading the Notice...", file=sys.stderr)
     assistant = Assistant(default_knowledge(), election_deadline=settings.election_deadline)

@@ -112,16 +112,33 @@ def _mention_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Cou
             owner)
 
 
-def mentioned(text: str) -> list[Country]:
-    """Countries a free-text message names (by name, demonym or office city), in order of first mention."""
+def mention_spans(text: str) -> list[tuple[int, int, Country]]:
+    """(start, end, country) of every place name in the text, in order, never overlapping."""
     plain, cased, owner = _mention_patterns()
     spans: list[tuple[int, int, Country]] = [
         (m.start(), m.end(), owner[m.group(0).casefold()]) for m in plain.finditer(text)]
     for m in cased.finditer(text):
         if not any(start < m.end() and m.start() < end for start, end, _ in spans):
             spans.append((m.start(), m.end(), owner[m.group(0)]))
+    return sorted(spans, key=lambda span: span[0])
+
+
+def mentioned(text: str) -> list[Country]:
+    """Countries a free-text message names (by name, demonym or office city), in order of first mention."""
     ordered: list[Country] = []
-    for _, _, country in sorted(spans, key=lambda span: span[0]):
+    for _, _, country in mention_spans(text):
         if country not in ordered:
             ordered.append(country)
     return ordered
+
+
+def without_mentions(text: str) -> str:
+    """The text with place names blanked out: what is asked, not where the asker is."""
+    pieces: list[str] = []
+    last = 0
+    for start, end, _ in mention_spans(text):
+        pieces.append(text[last:start])
+        pieces.append(" ")
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)

@@ -23,9 +23,10 @@ from knowledge.corpus import Corpus, default_corpus
 from knowledge.matcher import Match, Matcher
 
 TEMPLATES_FILE = Path(__file__).with_name("replies.toml")
+SCOPE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "scope.toml"
 
 # At or above: answer with the passage. Below: say so, offer three sections and compchng.
-ANSWER_THRESHOLD = 0.42
+ANSWER_THRESHOLD = 0.35
 # A message without the program's vocabulary is off-topic unless it matches at least this well.
 OFF_TOPIC_THRESHOLD = 0.55
 
@@ -71,7 +72,10 @@ def default_knowledge() -> Knowledge:
     """The shipped corpus, its index and the reply templates, built once per process."""
     corpus = default_corpus()
     guide_countries = {c.guide: c.name for c in countries.all_countries() if c.guide}
-    return Knowledge(corpus, Matcher(corpus, guide_countries=guide_countries), load_templates(corpus))
+    with SCOPE_FILE.open("rb") as fh:
+        scopes = {section: country for country, ids in tomllib.load(fh).items() for section in ids}
+    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes)
+    return Knowledge(corpus, matcher, load_templates(corpus))
 
 
 def _blockquote(text: str) -> str:

@@ -25,13 +25,20 @@ _MOBILE_FOOTER = re.compile(r"^\s*sent from my \w+", re.I)
 
 _GREETING = re.compile(
     r"^\s*(?:hi|hello|hey|dear|greetings|good (?:morning|afternoon|evening)|kia ora|hola|bonjour|hallo|"
-    r"namaste|g'day|howdy|to whom it may concern)\b[^.?!\n]{0,40}[,:!]?\s*$",
+    r"namaste|g'day|howdy|to whom it may concern|ol[aá]|oi|bom dia|boa tarde|buenos d[ií]as|buenas tardes|"
+    r"salut|ciao|buongiorno|hej|hei|moi|ahoj|dobr[yý] den|cze[sś][cć]|dzie[nń] dobry|guten tag|servus|"
+    r"goedemorgen|goedemiddag|konnichiwa|привет|здравствуйте)\b[^.?!\n]{0,40}[,:!]?\s*$",
     re.I,
 )
 _SIGN_OFF = re.compile(
     r"^\s*(?:(?:best|kind|warm|many)?\s*(?:regards|wishes)|best|thanks(?: (?:a lot|again|in advance))?|"
     r"thank you(?: (?:very much|in advance))?|many thanks|cheers|sincerely|yours(?: sincerely| truly)?|"
-    r"br|rgds|ta|tia|thx|respectfully|all the best|with thanks)\s*[,.!]?\s*$",
+    r"br|rgds|ta|tia|thx|respectfully|all the best|with thanks|"
+    # sign-offs of colleagues writing from other countries
+    r"obrigad[oa]|atenciosamente|abra[cç]os|gracias|saludos|un saludo|atentamente|merci|cordialement|"
+    r"bien [aà] vous|danke|viele gr[uü](?:ß|ss)e|mit freundlichen gr[uü](?:ß|ss)en|lg|grazie|cordiali saluti|"
+    r"dank je(?: wel)?|met vriendelijke groet(?:en)?|groeten|tack|med v[aä]nlig h[aä]lsning|kiitos|terveisin|"
+    r"dzi[eę]kuj[eę]|pozdrawiam|s pozdravem|d[eě]kuji|arigato(?: gozaimasu)?|спасибо|с уважением|xie xie)\s*[,.!]?\s*$",
     re.I,
 )
 

@@ -6,8 +6,10 @@ Three signals, all over analyzed text (knowledge.text):
 - keywords: how much of the question's IDF-weighted content the section's
   title, keywords and phrasings cover;
 - body: the same coverage measured on the section's own paragraphs.
-Country guides compete only when the question names their country or the asker
-works there; the legal exhibits (rank "last") are indexed but rank last.
+Place names are taken out of both sides before comparing, so a city with a rare
+name cannot outweigh what is asked; the country then picks among the guides:
+a guide competes only when the question names its country or the asker works
+there. The legal exhibits (rank "last") are indexed but rank last.
 The quote is the best paragraph's best sentences, verbatim.
 """
 
@@ -21,6 +23,7 @@ from typing import Iterable, Sequence
 
 from rapidfuzz import fuzz, process
 
+from bot.countries import without_mentions
 from knowledge.corpus import Corpus, Section
 from knowledge.sentences import split_sentences
 from knowledge.text import Analyzed, analyze
@@ -33,12 +36,15 @@ class Weights:
     phrasing: float = 0.50
     keywords: float = 0.30
     body: float = 0.20
-    country_boost: float = 0.12       # a guide of a country the question names
-    asker_country_boost: float = 0.06  # a guide of the asker's own country
+    country_boost: float = 0.10        # a guide of a country the question names
+    asker_country_boost: float = 0.06  # a guide of the asker's own country: the question may not name it
     absent_guide_factor: float = 0.25  # a guide whose country nobody mentioned
     rank_last_factor: float = 0.55     # legal exhibits
+    other_country_factor: float = 0.60  # a section scoped to one country, asked about another
     term_boost: float = 0.10           # "what is a <defined term>?"
+    term_factor: float = 0.80          # a defined term's section when no definition is asked for
     short_query_tokens: int = 3        # below this, token_set scores are not trusted
+    candidates: int = 40               # sections re-scored with the slower token_set_ratio
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,91 +89,163 @@ class _Entry:
     body: frozenset[str]     # tokens of the section's own paragraphs
     paragraphs: list[tuple[str, frozenset[str]]]
     guide_country: str | None
-    term: tuple[str, ...] | None
+    term: str | None          # a defined term's name, for "what is <term>?"
 
 
 class Matcher:
     """An index over a corpus; build once at start-up, then match() is cheap."""
 
     def __init__(self, corpus: Corpus, *, guide_countries: dict[str, str] | None = None,
-                 weights: Weights = Weights()) -> None:
+                 scopes: dict[str, str] | None = None, weights: Weights = Weights()) -> None:
+        """guide_countries: guide id -> country; scopes: section id -> the one country it is written for."""
         self.weights = weights
+        self._scopes = scopes or {}
         self._entries: list[_Entry] = []
         self._index_of: dict[str, int] = {}
+        self._postings: dict[str, list[tuple[int, int]]] = {}   # token -> (section, paragraph)
+        self._meta_postings: dict[str, list[int]] = {}           # token -> sections
         self._phrasing_texts: list[str] = []
         self._phrasing_owner: list[int] = []
+        self._phrasings_of: list[list[int]] = []
         guide_countries = guide_countries or {}
         for index, section in enumerate(corpus.values()):
             meta = {t for text in (section.title, *section.keywords, *section.questions)
-                    for t in analyze(text).content}
-            paragraphs = [(p, frozenset(analyze(p).content)) for p in section.paragraphs]
+                    for t in _topic(text).content}
+            paragraphs = [(p, frozenset(_topic(p).content)) for p in section.paragraphs]
             body = frozenset().union(*(tokens for _, tokens in paragraphs))
-            term = analyze(section.title).content if section.id.startswith("term:") else None
+            for number, (_, tokens) in enumerate(paragraphs):
+                for token in tokens:
+                    self._postings.setdefault(token, []).append((index, number))
+            for token in meta:
+                self._meta_postings.setdefault(token, []).append(index)
+            term = section.title if section.id.startswith("term:") else None
             self._index_of[section.id] = index
             self._entries.append(_Entry(section, frozenset(meta), body, paragraphs,
                                         guide_countries.get(section.id), term))
-            for phrasing in (section.title, *section.questions):
-                text = analyze(phrasing).text
-                if text:
-                    self._phrasing_texts.append(text)
+            own: list[int] = []
+            for phrasing in dict.fromkeys(_topic(p).text for p in (section.title, *section.questions)):
+                if phrasing:
+                    own.append(len(self._phrasing_texts))
+                    self._phrasing_texts.append(phrasing)
                     self._phrasing_owner.append(index)
+            self._phrasings_of.append(own)
+        self._terms = {e.section.id: e.term for e in self._entries if e.term}
         n = len(self._entries)
         self._meta_idf = _idf((e.meta for e in self._entries), n)
-        self._body_idf = _idf((e.body for e in self._entries), n)
-        self._default_idf = math.log(1 + n)
+        paragraph_count = sum(len(e.paragraphs) for e in self._entries)
+        self._body_idf = {t: math.log(1 + (paragraph_count - len(p) + 0.5) / (len(p) + 0.5))
+                          for t, p in self._postings.items()}
 
     # ----------------------------------------------------------------- scoring
-    def _coverage(self, tokens: Sequence[str], bag: frozenset[str], idf: dict[str, float]) -> float:
-        total = sum(idf.get(t, self._default_idf) for t in tokens)
-        if not total:
-            return 0.0
-        return sum(idf.get(t, self._default_idf) for t in tokens if t in bag) / total
+    def _meta_coverage(self, tokens: Sequence[str]) -> list[float]:
+        """Per section, the IDF-weighted share of the question's known words in its curated text."""
+        covered = [0.0] * len(self._entries)
+        total = 0.0
+        for token in tokens:
+            weight = self._meta_idf.get(token)
+            if weight is None:
+                continue
+            total += weight
+            for section in self._meta_postings[token]:
+                covered[section] += weight
+        return [c / total for c in covered] if total else covered
 
-    def _phrasing_scores(self, query: Analyzed) -> list[float]:
+    def _paragraph_coverage(self, tokens: Sequence[str]) -> list[float]:
+        """Per section, the best single paragraph's IDF-weighted share of the question's words."""
+        total = sum(self._body_idf.get(t, 0.0) for t in tokens)
         best = [0.0] * len(self._entries)
-        if not query.text:
+        if not total:
             return best
-        short = len(query.content) < self.weights.short_query_tokens
-        sort_scores = process.cdist([query.text], self._phrasing_texts, scorer=fuzz.token_sort_ratio)[0]
-        if short:
-            combined = sort_scores
-        else:
-            set_scores = process.cdist([query.text], self._phrasing_texts, scorer=fuzz.token_set_ratio)[0]
-            combined = (sort_scores + set_scores) / 2
-        for owner, score in zip(self._phrasing_owner, combined):
-            if score > best[owner]:
-                best[owner] = float(score)
-        return [s / 100.0 for s in best]
+        acc: dict[tuple[int, int], float] = {}
+        for token in tokens:
+            weight = self._body_idf.get(token)
+            if weight is None:
+                continue
+            for key in self._postings[token]:
+                acc[key] = acc.get(key, 0.0) + weight
+        for (section, _), value in acc.items():
+            if value > best[section]:
+                best[section] = value
+        return [v / total for v in best]
+
+    def _phrasing_scores(self, query: str, scorer, phrasings: Sequence[int] | None = None) -> dict[int, float]:
+        """Score of each phrasing (all of them, or only those listed), by phrasing index."""
+        choices = self._phrasing_texts if phrasings is None else [self._phrasing_texts[i] for i in phrasings]
+        found = process.extract(query, choices, scorer=scorer, limit=None)
+        if phrasings is None:
+            return {i: score for _, score, i in found}
+        return {phrasings[i]: score for _, score, i in found}
+
+    def _best_of_sections(self, per_phrasing: dict[int, float]) -> dict[int, float]:
+        best: dict[int, float] = {}
+        for phrasing, score in per_phrasing.items():
+            owner = self._phrasing_owner[phrasing]
+            if score > best.get(owner, -1.0):
+                best[owner] = score
+        return best
+
+    def _adjust(self, index: int, score: float, named: set[str], asker_country: str | None,
+                asked_term: str | None, defining: bool) -> float:
+        """Rules of the corpus's shape: guides need their country, terms a "what is", exhibits rank last."""
+        entry, w = self._entries[index], self.weights
+        scope = self._scopes.get(entry.section.id)
+        where = named or ({asker_country} if asker_country else set())
+        if scope is not None and where and scope not in where:
+            score *= w.other_country_factor
+        if entry.guide_country is not None:
+            if entry.guide_country in named:
+                score += w.country_boost
+            elif entry.guide_country == asker_country:
+                score += w.asker_country_boost
+            else:
+                score *= w.absent_guide_factor
+        if entry.term:
+            if entry.section.id == asked_term:
+                score += w.term_boost
+            elif not defining:
+                score *= w.term_factor
+        if entry.section.rank == "last":
+            score *= w.rank_last_factor
+        return score
 
     def match(self, text: str, *, countries: Iterable[str] = (), asker_country: str | None = None,
               limit: int = 5) -> Match:
-        query = analyze(text)
+        """Rank sections in two stages: cheap signals for all, token_set_ratio for the best few."""
+        query = _topic(text)
         named = set(countries)
         tokens = list(dict.fromkeys(query.content))
-        phrasing = self._phrasing_scores(query)
+        keywords = self._meta_coverage(tokens)
+        bodies = self._paragraph_coverage(tokens)
         defining = bool(_DEFINITION_CUE.search(text))
+        asked_term = _asked_term(text, self._terms) if defining else None
         w = self.weights
-        scored: list[Scored] = []
-        for i, entry in enumerate(self._entries):
-            kw = self._coverage(tokens, entry.meta, self._meta_idf)
-            body = self._coverage(tokens, entry.body, self._body_idf)
-            score = w.phrasing * phrasing[i] + w.keywords * kw + w.body * body
-            if entry.guide_country is not None:
-                if entry.guide_country in named:
-                    score += w.country_boost
-                elif entry.guide_country == asker_country:
-                    score += w.asker_country_boost
-                else:
-                    score *= w.absent_guide_factor
-            if entry.term and defining and _contains(query.content, entry.term):
-                score += w.term_boost
-            if entry.section.rank == "last":
-                score *= w.rank_last_factor
-            scored.append(Scored(entry.section.id, score, phrasing[i], kw, body))
-        scored.sort(key=lambda s: s.score, reverse=True)
-        ranked = tuple(scored[:limit])
+        n = len(self._entries)
+        sorted_scores = self._phrasing_scores(query.text, fuzz.token_sort_ratio) if query.text else {}
+        sort_best = self._best_of_sections(sorted_scores)
+        phrasing = [sort_best.get(i, 0.0) / 100.0 for i in range(n)]
+
+        def total(i: int) -> float:
+            raw = w.phrasing * phrasing[i] + w.keywords * keywords[i] + w.body * bodies[i]
+            return self._adjust(i, raw, named, asker_country, asked_term, defining)
+
+        scores = [total(i) for i in range(n)]
+        if query.text and len(query.content) >= w.short_query_tokens:
+            # Subset matches score 100 with token_set_ratio, so it only refines the strongest candidates.
+            candidates = sorted(range(n), key=scores.__getitem__, reverse=True)[:w.candidates]
+            own = [p for i in candidates for p in self._phrasings_of[i]]
+            set_scores = self._phrasing_scores(query.text, fuzz.token_set_ratio, own)
+            # Both scorers judge the same phrasing; the section keeps its best phrasing.
+            mean = {p: (sorted_scores.get(p, 0.0) + set_scores[p]) / 2 for p in own}
+            best = self._best_of_sections(mean)
+            for i in candidates:
+                phrasing[i] = best.get(i, 0.0) / 100.0
+                scores[i] = total(i)
+        order = sorted(range(n), key=scores.__getitem__, reverse=True)[:limit]
+        ranked = tuple(Scored(self._entries[i].section.id, scores[i], phrasing[i], keywords[i], bodies[i])
+                       for i in order)
         passage = self.passage(ranked[0].section_id, query) if ranked and tokens else None
-        return Match(ranked, _confidence(ranked), passage, query)
+        information = sum(self._meta_idf.get(t, 0.0) for t in tokens)
+        return Match(ranked, _confidence(ranked, information), passage, query)
 
     # ----------------------------------------------------------------- quoting
     def passage(self, section_id: str, query: Analyzed, max_chars: int = 480) -> Passage | None:
@@ -179,13 +257,12 @@ class Matcher:
         tokens = set(query.content)
         best_index, best_score = 0, -1.0
         for index, (_, para_tokens) in enumerate(entry.paragraphs):
-            overlap = sum(self._body_idf.get(t, self._default_idf) for t in tokens & para_tokens)
+            overlap = sum(self._body_idf[t] for t in tokens & para_tokens)
             score = overlap - 0.01 * index  # ties go to the earlier paragraph: answers come first
             if score > best_score:
                 best_index, best_score = index, score
         paragraph = entry.paragraphs[best_index][0]
-        return Passage(section_id, best_index, _best_sentences(paragraph, tokens, self._body_idf,
-                                                                self._default_idf, max_chars))
+        return Passage(section_id, best_index, _best_sentences(paragraph, tokens, self._body_idf, max_chars))
 
     def section(self, section_id: str) -> Section | None:
         index = self._index_of.get(section_id)
@@ -199,33 +276,56 @@ def _idf(bags: Iterable[frozenset[str]], n: int) -> dict[str, float]:
     return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
 
 
-def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
-    if not needle:
-        return False
-    n = len(needle)
-    return any(tuple(haystack[i:i + n]) == tuple(needle) for i in range(len(haystack) - n + 1))
+def _topic(text: str) -> Analyzed:
+    """What a text is about, without the places it names."""
+    return analyze(without_mentions(text))
 
 
-def _confidence(ranked: Sequence[Scored]) -> float:
-    """0..1 from the top score and its lead over the runner-up."""
+def _asked_term(text: str, terms: dict[str, str]) -> str | None:
+    """The defined term a "what is ...?" question asks about: the one named nearest after the cue."""
+    lowered = text.lower()
+    best: tuple[int, int, str] | None = None
+    for cue in _DEFINITION_CUE.finditer(lowered):
+        for section_id, name in terms.items():
+            at = lowered.find(name.lower(), cue.start())
+            if at < 0:
+                at = lowered.rfind(name.lower(), 0, cue.start())
+                if at < 0 or cue.start() - (at + len(name)) > 12:   # "X means" / "X stands for"
+                    continue
+                distance = cue.start() - (at + len(name))
+            else:
+                distance = at - cue.end()
+            candidate = (distance, -len(name), section_id)   # nearest, then longest name
+            if best is None or candidate < best:
+                best = candidate
+    return best[2] if best is not None and best[0] <= 40 else None
+
+
+def _confidence(ranked: Sequence[Scored], information: float) -> float:
+    """0..1: a strong, clear winner, for a question that says enough to be matched.
+
+    With one or two common words every coverage signal is trivially complete, so
+    the score alone overstates certainty. The evidence factor trusts the ranking
+    when the question is close to a known phrasing, or carries enough rare words.
+    """
     if not ranked:
         return 0.0
-    top = ranked[0].score
-    second = ranked[1].score if len(ranked) > 1 else 0.0
-    margin = max(0.0, top - second)
-    raw = 1.6 * top + 1.5 * margin - 0.35
-    return max(0.0, min(1.0, raw))
+    top = ranked[0]
+    margin = max(0.0, top.score - (ranked[1].score if len(ranked) > 1 else 0.0))
+    base = max(0.0, min(1.0, 1.6 * top.score + 1.5 * margin - 0.35))
+    close_phrasing = max(0.0, min(1.0, (top.phrasing - 0.6) / 0.3))
+    says_enough = min(1.0, information / 10.0)
+    return base * max(close_phrasing, says_enough)
 
 
-def _best_sentences(paragraph: str, tokens: set[str], idf: dict[str, float], default_idf: float,
-                    max_chars: int) -> str:
+def _best_sentences(paragraph: str, tokens: set[str], idf: dict[str, float], max_chars: int) -> str:
     sentences = split_sentences(paragraph)
     if len(paragraph) <= max_chars or len(sentences) <= 1:
         return paragraph
     weights = []
     for sentence in sentences:
-        words = set(analyze(sentence).content)
-        weights.append(sum(idf.get(t, default_idf) for t in tokens & words))
+        words = set(_topic(sentence).content)
+        weights.append(sum(idf.get(t, 0.0) for t in tokens & words))
     best = max(range(len(sentences)), key=lambda i: (weights[i], -i))
     chosen = {best}
     length = len(sentences[best])

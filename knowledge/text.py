@@ -35,6 +35,12 @@ that the their theirs them themselves then there these they thing things this th
 to too u under until up us ve very wanna want was way we well were what whats when where which
 while who whom whose why will with would yes yet you your yours yourself yourselves hi hello hey
 ok okay guys folks q question questions wondering wonder curious anyway also btw fyi lol
+ask asks asked asking heard hear hearing told said saying colleague colleagues coworker coworkers
+friend friends team teammate buddy people someone somebody rumor rumors rumour rumours bunch lot lots
+stuff basically probably maybe kinda sorta literally honestly seriously totally pretty little bit
+guess think thought assume suppose understand understood read noticed mean idea apparently correct
+monday tuesday wednesday thursday friday saturday sunday today tonight yesterday tomorrow tmrw tmw
+week weekend morning afternoon evening soon recently earlier later
 """.split())
 
 _CONTRACTIONS = [
@@ -49,6 +55,7 @@ _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": 
 _THOUSANDS = re.compile(r"(?<=\d)[, ](?=\d{3}\b)")
 _KILO = re.compile(r"\b(\d+(?:\.\d+)?)\s?k\b")
 _DOLLAR = re.compile(r"(?:us)?\$\s?(?=\d)")
+_PLURAL_NUMBER = re.compile(r"\b(\d+(?:\.\d+)?)'?s\b")       # "my 35s", "the 40's"
 _LEVEL = re.compile(r"\b(?:l|level|lvl)\s?-?(\d{2})\b")
 _TOKEN = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?")
 
@@ -88,6 +95,7 @@ def _prepare(text: str) -> str:
     for pattern, repl in _CONTRACTIONS:
         text = pattern.sub(repl, text)
     text = _DOLLAR.sub("", text)
+    text = _PLURAL_NUMBER.sub(r"\1", text)
     text = _THOUSANDS.sub("", text)
     text = _KILO.sub(lambda m: str(int(float(m.group(1)) * 1000)), text)
     text = text.replace("&", " and ")

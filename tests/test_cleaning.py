@@ -50,3 +50,9 @@ def test_greeting_with_a_name_and_kia_ora_are_greetings():
 
 def test_windows_line_endings_are_handled():
     assert clean_message("Hi,\r\n\r\nWhat is ACP?\r\n\r\nThanks,\r\nAl") == "What is ACP?"
+
+
+def test_sign_offs_in_other_languages_end_the_message():
+    assert clean_message("Olá,\n\nHow will Mellon get my bank details?\n\nObrigado,\nRafael") == \
+        "How will Mellon get my bank details?"
+    assert clean_message("Is tax withheld?\n\nMit freundlichen Grüßen\nAnna") == "Is tax withheld?"

@@ -1,0 +1,74 @@
+"""The matcher, on the shipped corpus, with questions worded independently of the dev set."""
+
+import pytest
+
+from handlers.assistant import default_knowledge
+from handlers.router import route
+
+
+@pytest.fixture(scope="module")
+def matcher():
+    return default_knowledge().matcher
+
+
+def top(matcher, text, n=3):
+    decision = route(text)
+    return matcher.match(decision.text, countries=decision.countries).section_ids(n)
+
+
+def test_withdrawing_an_election_is_answered_from_q23(matcher):
+    assert top(matcher, "I changed my mind, how do I pull out of the program after signing up?")[0] == "q23"
+
+
+def test_a_country_tax_question_is_answered_from_that_countrys_guide(matcher):
+    assert top(matcher, "Oslo office: is income tax due on the payout when I receive it?")[0] == "guide:norway"
+
+
+def test_a_tax_question_without_a_country_never_cites_a_country_guide(matcher):
+    assert not any(s.startswith("guide:") for s in top(matcher, "is the payment taxed as ordinary income?"))
+
+
+def test_a_payment_method_question_goes_to_method_of_payment_even_when_a_country_is_named(matcher):
+    assert top(matcher, "Madrid here - is the money paid through payroll or does Mellon send it?")[0] == "payment-method"
+
+
+def test_a_what_is_question_about_a_defined_term_cites_the_term(matcher):
+    assert top(matcher, "what does 'Available Trading Day' mean?")[0] == "term:available-trading-day"
+
+
+def test_a_defined_term_section_does_not_win_a_question_that_asks_no_definition(matcher):
+    assert not top(matcher, "when will the Initial Payment be paid to me?")[0].startswith("term:")
+
+
+def test_not_participating_meets_the_notices_decide_not_to_transfer(matcher):
+    assert top(matcher, "what happens to my options if I decide to skip the program?")[0] == "q19"
+
+
+def test_leaving_microsoft_is_not_confused_with_the_program_being_terminated(matcher):
+    assert top(matcher, "if I get laid off in 2004 do I lose the rest of the money?")[0] in {"q11", "s3"}
+
+
+def test_legal_exhibits_rank_below_the_notices_summary_of_them(matcher):
+    ids = top(matcher, "what fee does Microsoft pay JPMorgan per share sold under the registration agreement?", 5)
+    assert "agreements" not in ids[:1]
+
+
+def test_the_quote_is_verbatim_sentences_of_the_cited_section(matcher):
+    decision = route("Can my former spouse make an election on the options she has rights to?")
+    found = matcher.match(decision.text, countries=decision.countries)
+    section = matcher.section(found.passage.section_id)
+    assert found.passage.section_id == "q25"
+    assert found.passage.text in " ".join(section.paragraphs) or any(
+        found.passage.text in p for p in section.paragraphs)
+
+
+def test_a_long_paragraph_is_cut_to_its_best_sentences(matcher):
+    decision = route("how many shares can J.P. Morgan Securities sell under the registration agreement?")
+    found = matcher.match(decision.text, countries=decision.countries)
+    assert len(found.passage.text) <= 480
+    assert "635,000,000" in found.passage.text
+
+
+def test_a_message_with_no_words_left_has_no_passage_and_no_confidence(matcher):
+    found = matcher.match("???")
+    assert found.passage is None and found.confidence == 0.0

@@ -91,8 +91,8 @@ class CalcContext:
     assumed_interest_rate: Decimal
 
 
-def _price(grid: PricingGrid, prices: Mapping[SeriesKey, Decimal | None], grant: Grant, acp: Decimal) -> Decimal:
-    series = grant.series
+def _price(grid: PricingGrid, prices: Mapping[SeriesKey, Decimal | None], series: SeriesKey,
+           acp: Decimal) -> Decimal:
     try:
         price = prices[series]
     except KeyError:
@@ -102,20 +102,26 @@ def _price(grid: PricingGrid, prices: Mapping[SeriesKey, Decimal | None], grant:
     return price
 
 
+def _sum_of_payments(holdings: Sequence[tuple[SeriesKey, int]], acp: Decimal, grid: PricingGrid) -> Decimal:
+    """Sum over (Series, outstanding options) of options x price, each rounded half-up to cents."""
+    prices = grid.prices_at(acp)
+    total = Decimal("0.00")
+    with calc_context():
+        for series, options in holdings:
+            price = prices.get(series)
+            if price is None:
+                price = _price(grid, prices, series, acp)   # raises SeriesMissing / PriceOutOfRange
+            total += (price * options).quantize(CENT, ROUND_HALF_UP)
+    return total
+
+
 def total_payment(grants: Sequence[Grant], acp: Decimal, grid: PricingGrid) -> Decimal:
     """Sum of the cents-rounded grant payments of the Eligible Options among grants (fast path).
 
     The ACP is not validated here (estimate() does it once); a price outside the
     grid still raises PriceOutOfRange, a missing Series SeriesMissing.
     """
-    prices = grid.prices_at(acp)
-    total = Decimal("0.00")
-    with calc_context():
-        for grant in grants:
-            if is_eligible_option(grant):
-                price = _price(grid, prices, grant, acp)
-                total += (price * grant.outstanding).quantize(CENT, ROUND_HALF_UP)
-    return total
+    return _sum_of_payments([(g.series, g.outstanding) for g in grants if is_eligible_option(g)], acp, grid)
 
 
 def _percent(rate: Decimal) -> str:
@@ -150,15 +156,16 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
 
     eligible = sorted((v.grant for v in eligibility.grants if v.eligible),
                       key=lambda g: (g.grant_date, g.grant_number))
+    holdings = [(g.series, g.outstanding) for g in eligible]
     prices = ctx.grid.prices_at(acp)
     payments: list[GrantPayment] = []
     with calc_context():
-        for grant in eligible:
-            price = _price(ctx.grid, prices, grant, acp)
-            payment = (price * grant.outstanding).quantize(CENT, ROUND_HALF_UP)
-            payments.append(GrantPayment(grant, grant.outstanding, price, payment))
+        for grant, (series, options) in zip(eligible, holdings):
+            price = _price(ctx.grid, prices, series, acp)
+            payment = (price * options).quantize(CENT, ROUND_HALF_UP)
+            payments.append(GrantPayment(grant, options, price, payment))
         total = sum((p.payment for p in payments), Decimal("0.00"))
-    table = tuple((price, total_payment(eligible, price, ctx.grid)) for price in TABLE_PRICES)
+    table = tuple((price, _sum_of_payments(holdings, price, ctx.grid)) for price in TABLE_PRICES)
 
     ruling = ctx.rulings.get(country.name, DEFAULT_RULING)
     installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)

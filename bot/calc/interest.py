@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from decimal import Decimal
 from typing import Mapping
 
@@ -53,6 +54,18 @@ class MonthlyRates:
             raise CalcError(f"no 3-month Treasury rate for {d.year}-{d.month:02d}") from None
 
 
+@lru_cache(maxsize=256)
+def interest_periods(start: date, end: date) -> tuple[tuple[date, int], ...]:
+    """(first day, length in days) of each period; the same for every payment of a calendar, so cached."""
+    periods: list[tuple[date, int]] = []
+    period_start = start
+    while period_start < end:
+        period_end = min(add_months(start, len(periods) + 1), end)
+        periods.append((period_start, (period_end - period_start).days))
+        period_start = period_end
+    return tuple(periods)
+
+
 def contingent_interest(principal: Decimal, start: date, end: date,
                         rate: Decimal | MonthlyRates) -> InterestResult:
     """Interest on an unpaid Contingent Payment from JPMorgan's payment date to its vesting date."""
@@ -62,15 +75,11 @@ def contingent_interest(principal: Decimal, start: date, end: date,
         raise CalcError(f"a Contingent Payment of {principal} is negative")
     if isinstance(rate, Decimal) and (not rate.is_finite() or rate < 0):
         raise CalcError(f"rate {rate} is not a yield")
+    periods = interest_periods(start, end)
     balance = principal
-    periods = 0
     with calc_context():
-        period_start = start
-        while period_start < end:
-            periods += 1
-            period_end = min(add_months(start, periods), end)
+        for period_start, days in periods:
             annual = rate if isinstance(rate, Decimal) else rate.rate_for(period_start)
-            balance += balance * annual * (period_end - period_start).days / DAYS_IN_YEAR
-            period_start = period_end
+            balance += balance * annual * days / DAYS_IN_YEAR
         interest = cents(balance - principal)
-    return InterestResult(interest=interest, final_balance=principal + interest, periods=periods)
+    return InterestResult(interest=interest, final_balance=principal + interest, periods=len(periods))

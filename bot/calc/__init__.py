@@ -9,7 +9,14 @@ and Conditions win.
 
 from bot.calc.amended import amended_expiration
 from bot.calc.calendar import ProgramCalendar, add_months, latest_averaging_start, program_calendar
-from bot.calc.eligibility import EmployeeEligibility, GrantEligibility, employee_eligibility, grant_eligibility
+from bot.calc.eligibility import (
+    EmployeeEligibility,
+    GrantEligibility,
+    employee_eligibility,
+    employee_rule_reasons,
+    grant_eligibility,
+    is_eligible_option,
+)
 from bot.calc.errors import (
     CalcError,
     CalendarError,
@@ -19,7 +26,7 @@ from bot.calc.errors import (
     ProgramTerminated,
     SeriesMissing,
 )
-from bot.calc.estimate import CalcContext, Estimate, GrantPayment, estimate, total_payment
+from bot.calc.estimate import TABLE_PRICES, CalcContext, Estimate, GrantPayment, estimate, total_payment
 from bot.calc.interest import InterestResult, MonthlyRates, contingent_interest
 from bot.calc.money import cents, money_str, parse_price, round_up_4
 from bot.calc.pricing import PricingGrid, average_closing_price, validate_assumed_acp
@@ -30,9 +37,10 @@ __all__ = [
     "CalcContext", "CalcError", "CalendarError", "Employee", "EmployeeEligibility", "Estimate",
     "Grant", "GrantEligibility", "GrantPayment", "GridPoint", "Installment", "InterestResult",
     "InvalidPrice", "MonthlyRates", "NotEligible", "PriceOutOfRange", "PricingGrid",
-    "ProgramCalendar", "ProgramTerminated", "RateTable", "SeriesKey", "SeriesMissing",
+    "ProgramCalendar", "ProgramTerminated", "RateTable", "SeriesKey", "SeriesMissing", "TABLE_PRICES",
     "add_months", "amended_expiration", "average_closing_price", "cents", "contingent_interest",
-    "employee_eligibility", "estimate", "format_price", "grant_eligibility", "latest_averaging_start",
+    "employee_eligibility", "employee_rule_reasons", "estimate", "format_price", "grant_eligibility",
+    "is_eligible_option", "latest_averaging_start",
     "money_str", "parse_price", "payout_schedule", "program_calendar", "round_up_4",
     "total_payment", "validate_assumed_acp",
 ]

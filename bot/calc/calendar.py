@@ -67,7 +67,7 @@ def _nasdaq_holidays(year: int) -> holidays.HolidayBase:
 
 @lru_cache(maxsize=None)
 def _bank_holidays(year: int) -> holidays.HolidayBase:
-    return holidays.US(years=year)
+    return holidays.country_holidays("US", years=year)
 
 
 def is_trading_day(d: date) -> bool:

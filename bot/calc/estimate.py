@@ -25,7 +25,9 @@ from bot.calc.schedule import Installment, RateTable, payout_schedule
 TABLE_PRICES: tuple[Decimal, ...] = tuple(Decimal(f"{p}.00") for p in range(23, 32))
 DEFAULT_RULING = "pending"   # issue 3: pending is the default while estimates are made
 
-# The Tool's caveats. Quoted text is verbatim from the Notice (Q7, Q11) or the Tool's pages.
+# The Tool's caveats: a short lead-in, then the Notice's words (Q7, Q11) or the Tool's pages'
+# (Step 2: "may not reflect the actual Total Payment, which will only be determined following
+# completion of the Averaging Period"; Step 3: "This is an estimated payment schedule ...").
 PRE_TAX_NOTE = (
     "Amounts are pre-tax. All payments will be made to you less the appropriate tax withholding by "
     "the Company and similar deductions we determine are required."

@@ -126,6 +126,15 @@ def total_payment(grants: Sequence[Grant], acp: Decimal, grid: PricingGrid) -> D
     return _sum_of_payments([(g.series, g.outstanding) for g in grants if is_eligible_option(g)], acp, grid)
 
 
+def _ruling_for(rulings: Mapping[str, str], country: str) -> str:
+    """The configured tax ruling status (country names match case-insensitively); pending by default."""
+    status = rulings.get(country)
+    if status is None:
+        folded = country.casefold()
+        status = next((v for k, v in rulings.items() if k.casefold() == folded), DEFAULT_RULING)
+    return status.strip().lower()
+
+
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}"
 
@@ -169,7 +178,7 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
         total = sum((p.payment for p in payments), Decimal("0.00"))
     table = tuple((price, _sum_of_payments(holdings, price, ctx.grid)) for price in TABLE_PRICES)
 
-    ruling = ctx.rulings.get(country.name, DEFAULT_RULING)
+    ruling = _ruling_for(ctx.rulings, country.name)
     installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
     schedule = tuple(
         inst if inst.kind == "initial" else replace(

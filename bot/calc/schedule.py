@@ -158,6 +158,11 @@ def payout_schedule(total: Decimal, country: Country, level: int, calendar: Prog
     if pending:
         notes.append(ACCELERATION_NOTE)
     if has_contingent and rule == "tax_rate":
-        # Level 68+ in Australia, Canada, ... or a ruling country with an unfavorable ruling.
+        # Level 68+ in Australia, Canada, ... or a ruling country with an unfavorable ruling. The Tool's
+        # bracketed instruction also names "another country where the payment schedule is accelerated
+        # due to a pending tax ruling": we read that as a ruling that has gone unfavorable. While it is
+        # pending the general schedule applies to everyone in the country, so the note's "even though
+        # other participating Eligible Employees in your country will receive their Total Payment
+        # without being subject to any Contingent Payment(s)" would not be true.
         notes.append(LEVEL_68_NOTE)
     return tuple(installments), tuple(notes)

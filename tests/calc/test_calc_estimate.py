@@ -139,6 +139,15 @@ def test_a_pending_ruling_is_the_default(ctx):
     assert ACCELERATION_NOTE in result.notes
 
 
+def test_a_configured_ruling_applies_whatever_the_case_of_its_country_name(ctx):
+    # Germany, Level 68, unfavorable: (0.485 + 0.18) x 92,000.40 = 61,180.266 -> 61,180.27;
+    # remainder 30,820.13 -> 15,410.065 -> 15,410.07 and 15,410.06.
+    germany = replace(ctx, rulings={"germany": "Unfavorable"}, rates=RateTable({"Germany": D("0.485")}))
+    result = estimate(make_employee(country="Germany", level=68), GRANTS, D("27.00"), germany)
+    assert [str(i.amount) for i in result.schedule] == ["61180.27", "15410.07", "15410.06"]
+    assert ACCELERATION_NOTE not in result.notes
+
+
 def test_the_model_grid_makes_every_estimate_say_it_is_illustrative(ctx):
     result = estimate(LEVEL_68, GRANTS, D("27.00"), replace(ctx, grid=PricingGrid(GRID_POINTS, illustrative=True)))
     assert result.illustrative

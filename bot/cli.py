@@ -17,6 +17,14 @@ from bot.config import ConfigError
 
 # Order is the order of `sotp --help`.
 COMMAND_MODULES: tuple[str, ...] = (
+    "imports",
+    "eligibility",
+    "estimate",
+    "calendar",
+    "acp",
+    "interest",
+    "demo_data",
+    "bench",
 )
 
 

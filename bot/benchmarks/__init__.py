@@ -1,0 +1,1 @@
+"""Benchmarks run by `sotp bench NAME` (registered in bot.commands.bench.BENCHMARKS)."""

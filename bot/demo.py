@@ -131,7 +131,7 @@ class _Generator:
         regions = shape["names"]["regions"]
         self.region_of = {c: r for r, cs in regions.items() if r != "us_mix" for c in cs}
         self.us_mix = _Weighted(list(regions["us_mix"]), list(regions["us_mix"].values()))
-        self.fixed_new_hire = {}
+        self.fixed_new_hire: dict[str, list[dict[str, Any]]] = {}
         for fx in shape["new_hire"].get("fixed", []):
             self.fixed_new_hire.setdefault(fx["month"], []).append(fx)
         self.growth = float(shape["sizes"]["level_growth"])
@@ -268,7 +268,8 @@ class _Generator:
             return  # expired before the record date, or not yet granted
         plan = plan or self._plan(grant_date)
         dprice = Decimal(price)
-        ex_can = (exercised, cancelled) if exercised is not None else self._exercise(dprice, granted, person)
+        ex_can = ((exercised, cancelled or 0) if exercised is not None
+                  else self._exercise(dprice, granted, person))
         if kind is None and plan in ("1991", "2001"):
             if person.force.get("sar") or (person.country in self.sar_countries
                                            and self.rng.random() < float(self.shape["sars"]["share"])):

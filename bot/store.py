@@ -254,14 +254,6 @@ def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> d
     return out
 
 
-def grant_series(db: sqlite_utils.Database) -> set[SeriesKey]:
-    """The distinct Series among the stored grants (what a model grid has to price)."""
-    rows = db.conn.execute(
-        "SELECT DISTINCT exercise_price, expiration_date, multi_year_grant FROM grants"
-    )
-    return {SeriesKey(Decimal(p), date.fromisoformat(e), bool(m)) for p, e, m in rows}
-
-
 def count(db: sqlite_utils.Database, kind: str) -> int:
     if kind not in KINDS:
         raise ValueError(f"unknown data kind: {kind}")

@@ -22,7 +22,7 @@ from bot import store
 from bot.calc import estimate, is_eligible_option
 from bot.calc.eligibility import employee_rule_reasons
 from bot.calc.money import parse_price
-from bot.commands._common import calendar_parent, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import CommandError, calendar_parent, common_parent, emit_json, json_parent, settings_from_args
 from bot.commands._output import calc_errors, count, database
 from bot.figures import context, person, population_totals
 
@@ -31,7 +31,7 @@ TARGET_TOTALS_SECONDS = 5.0
 TOTALS_ACPS = (Decimal("22.00"), Decimal("27.00"), Decimal("32.00"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "calc", help="estimates per second and the time of the population totals",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -75,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
         ctx = context(db, settings)
         pool = eligible_ids(db, random.Random(args.seed), 5000)
         if not pool:
-            raise_no_data()
+            raise CommandError("no Eligible Employees in the database: import employees and grants "
+                               "or run `sotp demo-data`")
         n = max(1, args.estimates)
         step = max(1, n // 4)
         for eid in pool[:500]:  # warm the grid's per-ACP prices and SQLite's page cache
@@ -126,8 +127,3 @@ def run(args: argparse.Namespace) -> int:
     print(f"Targets met: {'yes' if met else 'NO'}")
     return 0
 
-
-def raise_no_data() -> None:
-    from bot.commands._common import CommandError
-
-    raise CommandError("no Eligible Employees in the database: import employees and grants or run `sotp demo-data`")

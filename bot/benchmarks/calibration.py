@@ -30,7 +30,7 @@ NOTICE_OPTIONS = 624_000_000
 TARGET = (Decimal("0.85"), Decimal("1.15"))
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "calibration", help="Total Payments at $22, $27, $32 and $28.625 beside the Notice's figures",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -24,7 +24,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_LISTED = 20
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "acp", help="the Average Closing Price of the closing prices in a CSV file",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -16,7 +16,7 @@ BENCHMARKS: tuple[str, ...] = (
 )
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser("bench", help="measure speed and calibration",
                                    description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -11,7 +11,7 @@ from bot.commands._output import calc_errors
 from bot.figures import calendar_for
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "calendar", help="Election Deadline, Averaging Period, payment and vesting dates",
         description="The program calendar (Notice Q6, Q11, Q21, Sections 1, 2, 7): Election Deadline, "

@@ -15,7 +15,7 @@ from bot.commands._common import CommandError, common_parent, emit_json, json_pa
 from bot.store import open_db
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "demo-data", help="write a deterministic synthetic population (employees and grants)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -10,7 +10,7 @@ from bot.commands._output import calc_errors, count, database, table
 from bot.figures import eligibility_for
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "eligibility", help="whether an employee is an Eligible Employee, grant by grant",
         description="Whether an employee is an Eligible Employee and which grants are Eligible Options "

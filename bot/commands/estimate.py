@@ -23,7 +23,7 @@ KIND_NAMES = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "estimate", help="an employee's Total Payment and payout schedule at an assumed ACP",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -34,7 +34,7 @@ _HELP = {
 }
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "import", help="import employees, grants, the Pricing Grid, tax rates or rulings from CSV",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

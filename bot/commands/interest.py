@@ -12,7 +12,7 @@ import argparse
 import re
 from decimal import Decimal
 
-from bot.calc import contingent_interest, money_str
+from bot.calc import MonthlyRates, contingent_interest, money_str
 from bot.commands._common import CommandError, _date, common_parent, emit_json, json_parent, settings_from_args
 from bot.commands._output import calc_errors, dollars
 from bot.figures import monthly_rates
@@ -21,7 +21,7 @@ _AMOUNT = re.compile(r"^\$?\d{1,3}(,\d{3})*(\.\d+)?$|^\$?\d+(\.\d+)?$")
 _RATE = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
         "interest", help="Contingent Interest Payment on a Contingent Payment",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -57,13 +57,14 @@ def _rate(text: str) -> Decimal:
 @calc_errors
 def run(args: argparse.Namespace) -> int:
     principal = _principal(args.principal)
+    rate: Decimal | MonthlyRates
     if args.rate is not None:
-        rate: object = _rate(args.rate)
-        basis = f"a constant {(_rate(args.rate) * 100).normalize():f}% a year"
+        rate = _rate(args.rate)
+        basis = f"a constant {(rate * 100).normalize():f}% a year"
     else:
         rate = monthly_rates(settings_from_args(args))
         basis = "the monthly 3-month U.S. Treasury constant-maturity yields (each period at its first month's rate)"
-    result = contingent_interest(principal, args.start, args.end, rate)  # type: ignore[arg-type]
+    result = contingent_interest(principal, args.start, args.end, rate)
     if args.json:
         emit_json({"interest": money_str(result.interest), "final_balance": money_str(result.final_balance),
                    "periods": result.periods})

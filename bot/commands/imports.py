@@ -11,6 +11,7 @@ are meant to replace it.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from bot import imports
 from bot.commands._common import (
@@ -48,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    if not settings.db_path.exists():
+        print(f"sotp: {settings.db_path} did not exist: creating it empty for the import", file=sys.stderr)
     db = open_database(settings, explicit=args.db is not None, build_demo=False)
     try:
         result = imports.import_file(db, args.kind, args.file)

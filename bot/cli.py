@@ -20,6 +20,13 @@ COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "chat",
     "ask",
+    "imports",
+    "eligibility",
+    "estimate",
+    "calendar",
+    "acp",
+    "interest",
+    "demo_data",
     "bench",
 )
 

@@ -1,1 +1,1 @@
-"""Benchmarks behind `sotp bench`: each module registers one sub-benchmark."""
+"""Benchmarks run by `sotp bench NAME` (registered in bot.commands.bench.BENCHMARKS)."""

@@ -1,16 +1,26 @@
-"""`sotp bench ...`: the speed and quality measurements behind the issues' targets."""
+"""`sotp bench NAME`: measurements of the assistant, one sub-benchmark per module in bot.benchmarks.
+
+Each module in BENCHMARKS exposes register(subparsers) and sets `func` on its
+parser, like the top-level commands. Adding a benchmark is one line here.
+"""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 
-# One module per benchmark under bot.benchmarks, each with register(subparsers).
-BENCHMARKS: tuple[str, ...] = ("faq",)
+# Module names under bot.benchmarks, in the order of `sotp bench --help`.
+BENCHMARKS: tuple[str, ...] = (
+    "faq",
+    "calc",
+    "calibration",
+)
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("bench", help="measure quality and speed (reported, never asserted in tests)")
-    inner = parser.add_subparsers(dest="benchmark", metavar="BENCHMARK", required=True)
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser("bench", help="measure answer quality, speed and calibration (reported, never asserted in tests)",
+                                   description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    benches = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)
     for name in BENCHMARKS:
-        importlib.import_module(f"bot.benchmarks.{name}").register(inner)
+        importlib.import_module(f"bot.benchmarks.{name}").register(benches)

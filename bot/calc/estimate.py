@@ -1,0 +1,208 @@
+"""A person's figures: Eligible Options, Total Payment, the $23-$31 table and the payout schedule.
+
+Price per option is the grid's unrounded price; each grant payment is options x
+price rounded half-up to cents; the Total Payment is the sum of those rounded
+payments (Notice Q6, Q7, s2; Tool Step 2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Mapping, Sequence
+
+from bot import countries
+from bot.calc.calendar import ProgramCalendar
+from bot.calc.eligibility import EmployeeEligibility, employee_eligibility, is_eligible_option
+from bot.calc.errors import CalcError, NotEligible, PriceOutOfRange, ProgramTerminated, SeriesMissing
+from bot.calc.interest import contingent_interest
+from bot.calc.money import CENT, calc_context
+from bot.calc.pricing import PricingGrid, validate_assumed_acp
+from bot.calc.records import Employee, Grant, SeriesKey, format_price
+from bot.calc.schedule import Installment, RateTable, payout_schedule
+
+# Tool Step 2: "Assumed Average Closing Price $23 $24 ... $31".
+TABLE_PRICES: tuple[Decimal, ...] = tuple(Decimal(f"{p}.00") for p in range(23, 32))
+DEFAULT_RULING = "pending"   # issue 3: pending is the default while estimates are made
+
+# The Tool's caveats: a short lead-in, then the Notice's words (Q7, Q11) or the Tool's pages'
+# (Step 2: "may not reflect the actual Total Payment, which will only be determined following
+# completion of the Averaging Period"; Step 3: "This is an estimated payment schedule ...").
+PRE_TAX_NOTE = (
+    "Amounts are pre-tax. All payments will be made to you less the appropriate tax withholding by "
+    "the Company and similar deductions we determine are required."
+)
+US_DOLLARS_NOTE = (
+    "All amounts are in U.S. dollars. If you are employed outside the United States, any payments made "
+    "to you will be converted from U.S. dollars to your local payroll currency."
+)
+ASSUMED_ACP_NOTE = (
+    "These figures are based on the assumed Average Closing Price of ${price} and may not reflect your "
+    "actual Total Payment, which will only be determined following completion of the Averaging Period."
+)
+ESTIMATED_SCHEDULE_NOTE = (
+    "This is an estimated payment schedule based on the current program effective dates and is "
+    "subject to change."
+)
+ILLUSTRATIVE_NOTE = (
+    "These figures are illustrative: no Pricing Grid has been imported, so the prices per option come "
+    "from a model (Black-Scholes on the amended terms), not from the pricing negotiated by Microsoft "
+    "and JPMorgan that the Employee Election Tool shows. Your actual figures will differ."
+)
+ASSUMED_INTEREST_NOTE = (
+    "The interest shown with each Contingent Payment is an estimate at an assumed constant three-month "
+    "U.S. Treasury bill yield of {rate}% a year, from JPMorgan's expected payment date ({start}) to the "
+    "vesting date. The Notice says: \"We will make all determinations about the applicable interest "
+    "rate and the amount of any Contingent Interest Payment.\""
+)
+# Where the documents disagree, the Notice's Terms and Conditions win (see bot.calc.calendar).
+VESTING_DATES_NOTE = (
+    "The employed-through {dates} of the Contingent {payments} {follow} the Notice's Terms and Conditions "
+    "({spans} from the last day of the Averaging Period); the Employee Election Tool's pages showed "
+    "11/12/2005 and 11/12/2006."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class GrantPayment:
+    grant: Grant
+    options: int
+    price_per_option: Decimal   # unrounded
+    payment: Decimal            # options x price, half-up to cents
+
+
+@dataclass(frozen=True, slots=True)
+class Estimate:
+    employee_id: str
+    average_closing_price: Decimal
+    illustrative: bool
+    grants: tuple[GrantPayment, ...]
+    total_payment: Decimal
+    schedule: tuple[Installment, ...]
+    table: tuple[tuple[Decimal, Decimal], ...]   # (price, Total Payment) for $23..$31
+    notes: tuple[str, ...]
+    eligibility: EmployeeEligibility
+
+
+@dataclass(frozen=True, slots=True)
+class CalcContext:
+    grid: PricingGrid
+    calendar: ProgramCalendar
+    rates: RateTable
+    rulings: Mapping[str, str]        # country name -> pending | favorable | unfavorable
+    assumed_interest_rate: Decimal
+
+
+def _price(grid: PricingGrid, prices: Mapping[SeriesKey, Decimal | None], series: SeriesKey,
+           acp: Decimal) -> Decimal:
+    try:
+        price = prices[series]
+    except KeyError:
+        raise SeriesMissing(series) from None
+    if price is None:
+        raise PriceOutOfRange(series, acp, *grid.span(series))
+    return price
+
+
+def _sum_of_payments(holdings: Sequence[tuple[SeriesKey, int]], acp: Decimal, grid: PricingGrid) -> Decimal:
+    """Sum over (Series, outstanding options) of options x price, each rounded half-up to cents."""
+    prices = grid.prices_at(acp)
+    total = Decimal("0.00")
+    with calc_context():
+        for series, options in holdings:
+            price = prices.get(series)
+            if price is None:
+                price = _price(grid, prices, series, acp)   # raises SeriesMissing / PriceOutOfRange
+            total += (price * options).quantize(CENT, ROUND_HALF_UP)
+    return total
+
+
+def total_payment(grants: Sequence[Grant], acp: Decimal, grid: PricingGrid) -> Decimal:
+    """Sum of the cents-rounded grant payments of the Eligible Options among grants (fast path).
+
+    The ACP is not validated here (estimate() does it once); a price outside the
+    grid still raises PriceOutOfRange, a missing Series SeriesMissing.
+    """
+    return _sum_of_payments([(g.series, g.outstanding) for g in grants if is_eligible_option(g)], acp, grid)
+
+
+def _ruling_for(rulings: Mapping[str, str], country: str) -> str:
+    """The configured tax ruling status (country names match case-insensitively); pending by default."""
+    status = rulings.get(country)
+    if status is None:
+        folded = country.casefold()
+        status = next((v for k, v in rulings.items() if k.casefold() == folded), DEFAULT_RULING)
+    return status.strip().lower()
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}"
+
+
+def _vesting_dates_note(contingent: Sequence[Installment]) -> str:
+    dates = " and ".join(inst.employed_through.isoformat() for inst in contingent)
+    if len(contingent) == 1:
+        return VESTING_DATES_NOTE.format(dates=f"date {dates}", payments="Payment",
+                                         follow="follows", spans="two years")
+    return VESTING_DATES_NOTE.format(dates=f"dates {dates}", payments="Payments", follow="follow",
+                                     spans="two and three years")
+
+
+def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcContext) -> Estimate:
+    """Everything the Tool's Steps 1-3 show, at an assumed ACP.
+
+    Raises InvalidPrice, ProgramTerminated, NotEligible, SeriesMissing, PriceOutOfRange
+    (a Series missing from the grid fails the whole estimate).
+    """
+    acp = validate_assumed_acp(acp)
+    calendar = ctx.calendar
+    if calendar.terminated:
+        raise ProgramTerminated(calendar.available_trading_days)
+    eligibility = employee_eligibility(employee, grants)
+    if not eligibility.eligible:
+        raise NotEligible(employee.employee_id, eligibility.reasons)
+    country = countries.resolve(employee.country)
+    if country is None:  # eligibility already says so; kept for the type checker
+        raise CalcError(f"country {employee.country!r} is not one the Notice names")
+
+    eligible = sorted((v.grant for v in eligibility.grants if v.eligible),
+                      key=lambda g: (g.grant_date, g.grant_number))
+    holdings = [(g.series, g.outstanding) for g in eligible]
+    prices = ctx.grid.prices_at(acp)
+    payments: list[GrantPayment] = []
+    with calc_context():
+        for grant, (series, options) in zip(eligible, holdings):
+            price = _price(ctx.grid, prices, series, acp)
+            payment = (price * options).quantize(CENT, ROUND_HALF_UP)
+            payments.append(GrantPayment(grant, options, price, payment))
+        total = sum((p.payment for p in payments), Decimal("0.00"))
+    table = tuple((price, _sum_of_payments(holdings, price, ctx.grid)) for price in TABLE_PRICES)
+
+    ruling = _ruling_for(ctx.rulings, country.name)
+    installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
+    schedule = tuple(
+        inst if inst.kind == "initial" else replace(
+            inst, interest=contingent_interest(inst.amount, calendar.jpm_payment_date,
+                                               inst.employed_through, ctx.assumed_interest_rate).interest)
+        for inst in installments
+    )
+
+    notes = [PRE_TAX_NOTE, US_DOLLARS_NOTE, ASSUMED_ACP_NOTE.format(price=format_price(acp)), ESTIMATED_SCHEDULE_NOTE]
+    if ctx.grid.illustrative:
+        notes.append(ILLUSTRATIVE_NOTE)
+    notes.extend(schedule_notes)
+    if len(schedule) > 1:
+        notes.append(ASSUMED_INTEREST_NOTE.format(rate=_percent(ctx.assumed_interest_rate),
+                                                  start=calendar.jpm_payment_date.isoformat()))
+        notes.append(_vesting_dates_note(schedule[1:]))
+    return Estimate(
+        employee_id=employee.employee_id,
+        average_closing_price=acp,
+        illustrative=ctx.grid.illustrative,
+        grants=tuple(payments),
+        total_payment=total,
+        schedule=schedule,
+        table=table,
+        notes=tuple(notes),
+        eligibility=eligibility,
+    )

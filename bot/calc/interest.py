@@ -1,0 +1,85 @@
+"""The Contingent Interest Payment (Notice Q11, s3): monthly compounding, actual/365.
+
+Convention (the Notice leaves the arithmetic open; this is the issue's reading):
+- period k runs from start + (k-1) months to start + k months, every boundary
+  computed from the start date with the day clamped to the month's end (a start
+  on the 31st gives 01-31, 02-29, 03-31, ...); the last period ends at the vesting
+  date;
+- each period earns balance x annual rate x days / 365 ("actual 365 day basis":
+  365 also in leap years), added to the balance at the period's end ("compounded
+  monthly");
+- a period uses the rate of the month in which it starts;
+- nothing is rounded until the end: the Contingent Interest Payment is the final
+  balance minus the Contingent Payment, half-up to cents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from decimal import Decimal
+from typing import Mapping
+
+from bot.calc.calendar import add_months
+from bot.calc.errors import CalcError
+from bot.calc.money import calc_context, cents
+
+DAYS_IN_YEAR = Decimal(365)
+
+
+@dataclass(frozen=True, slots=True)
+class InterestResult:
+    interest: Decimal        # the Contingent Interest Payment, half-up to cents
+    final_balance: Decimal   # principal + interest
+    periods: int
+
+
+class MonthlyRates:
+    """3-month Treasury constant-maturity yields by (year, month), as fractions (0.0095)."""
+
+    def __init__(self, rates: Mapping[tuple[int, int], Decimal]) -> None:
+        for (year, month), value in rates.items():
+            if not 1 <= month <= 12:
+                raise CalcError(f"month {year}-{month} does not exist")
+            if not value.is_finite() or value < 0:
+                raise CalcError(f"rate {value} for {year}-{month:02d} is not a yield")
+        self._rates = dict(rates)
+
+    def rate_for(self, d: date) -> Decimal:
+        """The rate of the month d falls in; a month without a rate is an error, never a guess."""
+        try:
+            return self._rates[(d.year, d.month)]
+        except KeyError:
+            raise CalcError(f"no 3-month Treasury rate for {d.year}-{d.month:02d}") from None
+
+
+@lru_cache(maxsize=256)
+def interest_periods(start: date, end: date) -> tuple[tuple[date, int], ...]:
+    """(first day, length in days) of each period; the same for every payment of a calendar, so cached."""
+    periods: list[tuple[date, int]] = []
+    period_start = start
+    while period_start < end:
+        period_end = min(add_months(start, len(periods) + 1), end)
+        periods.append((period_start, (period_end - period_start).days))
+        period_start = period_end
+    return tuple(periods)
+
+
+def contingent_interest(principal: Decimal, start: date, end: date,
+                        rate: Decimal | MonthlyRates) -> InterestResult:
+    """Interest on an unpaid Contingent Payment from JPMorgan's payment date to its vesting date."""
+    if end < start:
+        raise CalcError(f"the interest period ends ({end.isoformat()}) before it starts ({start.isoformat()})")
+    if principal < 0:
+        raise CalcError(f"a Contingent Payment of {principal} is negative")
+    if isinstance(rate, Decimal) and (not rate.is_finite() or rate < 0):
+        raise CalcError(f"rate {rate} is not a yield")
+    periods = interest_periods(start, end)
+    balance = principal
+    with calc_context():
+        for period_start, days in periods:
+            annual = rate if isinstance(rate, Decimal) else rate.rate_for(period_start)
+            balance += balance * annual * days / DAYS_IN_YEAR
+        interest = cents(balance - principal)
+    return InterestResult(interest=interest, final_balance=principal + interest, periods=len(periods))

@@ -1,0 +1,147 @@
+"""The Pricing Grid: price per option by Series and Average Closing Price (Notice Q6, s2).
+
+Between two grid points of a Series the price is the straight line between them,
+computed exactly and NOT rounded (only the grant payment is rounded, to cents).
+Outside a Series' points there is no price: no extrapolation, no made-up number.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from decimal import ROUND_CEILING, Decimal
+from typing import Iterable, Sequence
+
+from bot.calc.errors import CalcError, InvalidPrice, PriceOutOfRange, SeriesMissing
+from bot.calc.money import calc_context, round_up_4
+from bot.calc.records import GridPoint, SeriesKey, format_price
+
+MAX_ASSUMED_ACP = Decimal("40.00")   # Q7, s2: the Tool's calculator goes "up to $40 per share"
+_CACHE_LIMIT = 64                    # distinct ACPs whose per-Series prices are kept
+
+
+class _Curve:
+    """One Series: sorted ACPs and their prices."""
+
+    __slots__ = ("acps", "prices")
+
+    def __init__(self, acps: list[Decimal], prices: list[Decimal]) -> None:
+        self.acps = acps
+        self.prices = prices
+
+    def at(self, acp: Decimal) -> Decimal | None:
+        """Exact linear interpolation; None outside the points. Call inside calc_context()."""
+        acps = self.acps
+        i = bisect_left(acps, acp)
+        if i == len(acps):
+            return None
+        a1 = acps[i]
+        if a1 == acp:
+            return self.prices[i]
+        if i == 0:
+            return None
+        a0, p0, p1 = acps[i - 1], self.prices[i - 1], self.prices[i]
+        return p0 + (p1 - p0) * (acp - a0) / (a1 - a0)
+
+
+class PricingGrid:
+    """Grid points per Series, sorted once; prices by exact linear interpolation in the ACP."""
+
+    def __init__(self, points: Iterable[GridPoint], *, illustrative: bool = False) -> None:
+        by_series: dict[SeriesKey, dict[Decimal, Decimal]] = {}
+        for point in points:
+            if point.price_per_option < 0:
+                raise CalcError(f"grid price {point.price_per_option} is negative for {point.series.describe()} "
+                                f"at ${format_price(point.average_closing_price)}")
+            curve = by_series.setdefault(point.series, {})
+            known = curve.get(point.average_closing_price)
+            if known is not None and known != point.price_per_option:
+                raise CalcError(f"the grid gives two prices ({known} and {point.price_per_option}) for "
+                                f"{point.series.describe()} at ${format_price(point.average_closing_price)}")
+            curve[point.average_closing_price] = point.price_per_option
+        self._curves: dict[SeriesKey, _Curve] = {}
+        for series, curve in by_series.items():
+            acps = sorted(curve)
+            self._curves[series] = _Curve(acps, [curve[a] for a in acps])
+        self._illustrative = illustrative
+        self._at_acp: dict[Decimal, dict[SeriesKey, Decimal | None]] = {}
+
+    @property
+    def illustrative(self) -> bool:
+        """True for the built-in model grid: every answer built on it must say so."""
+        return self._illustrative
+
+    def series(self) -> frozenset[SeriesKey]:
+        return frozenset(self._curves)
+
+    def __len__(self) -> int:
+        return len(self._curves)
+
+    def span(self, series: SeriesKey) -> tuple[Decimal, Decimal]:
+        """Lowest and highest ACP of a Series' points; raises SeriesMissing."""
+        curve = self._curves.get(series)
+        if curve is None:
+            raise SeriesMissing(series)
+        return curve.acps[0], curve.acps[-1]
+
+    def price(self, series: SeriesKey, acp: Decimal) -> Decimal:
+        """Unrounded price per option; raises SeriesMissing or PriceOutOfRange."""
+        curve = self._curves.get(series)
+        if curve is None:
+            raise SeriesMissing(series)
+        with calc_context():
+            value = curve.at(acp)
+        if value is None:
+            raise PriceOutOfRange(series, acp, curve.acps[0], curve.acps[-1])
+        return value
+
+    def prices_at(self, acp: Decimal) -> dict[SeriesKey, Decimal | None]:
+        """Every Series' price at one ACP (None where out of range), computed once per ACP.
+
+        The fast path of population totals: one interpolation per Series instead of
+        one per grant. Kept for the last few distinct ACPs only.
+        """
+        table = self._at_acp.get(acp)
+        if table is None:
+            with calc_context():
+                table = {series: curve.at(acp) for series, curve in self._curves.items()}
+            if len(self._at_acp) >= _CACHE_LIMIT:
+                self._at_acp.clear()
+            self._at_acp[acp] = table
+        return table
+
+
+def average_closing_price(closes: Sequence[Decimal]) -> Decimal:
+    """Arithmetic mean of the closing prices, rounded UP to the next 1/10,000 of a dollar (Q6).
+
+    The division itself rounds toward +infinity, so an exact mean that is already a
+    multiple of 0.0001 stays put and any other mean goes up: no double rounding.
+    """
+    if not closes:
+        raise CalcError("no closing prices: the Average Closing Price needs at least one Available Trading Day")
+    for close in closes:
+        if not close.is_finite() or close <= 0:
+            raise CalcError(f"closing price {close} is not a positive price")
+    with calc_context() as ctx:
+        ctx.rounding = ROUND_CEILING
+        mean = sum(closes, Decimal(0)) / len(closes)
+    return round_up_4(mean)
+
+
+def validate_assumed_acp(acp: Decimal) -> Decimal:
+    """An assumed ACP for an estimate: 0 < ACP <= $40.00 (the Tool's calculator limit).
+
+    An ACP is stated to 1/10,000 of a dollar (Q6), so more decimals than four are refused
+    rather than silently rounded.
+    """
+    if not isinstance(acp, Decimal) or not acp.is_finite():
+        raise InvalidPrice(f"{acp!r} is not a price: give a number of dollars such as 27.50", acp)
+    if acp <= 0:
+        raise InvalidPrice(f"an Average Closing Price of ${format_price(acp)} is not possible: "
+                           "it must be more than $0.00", acp)
+    if acp > MAX_ASSUMED_ACP:
+        raise InvalidPrice(f"an assumed Average Closing Price of ${format_price(acp)} is above $40.00, "
+                           "the highest price the Employee Election Tool's calculator models", acp)
+    if acp.as_tuple().exponent < -4:  # type: ignore[operator]
+        raise InvalidPrice(f"an Average Closing Price is stated to 1/10,000 of a dollar; "
+                           f"{acp} has more decimals", acp)
+    return acp

@@ -1,0 +1,102 @@
+"""`sotp estimate --employee ID --price 27.00`: Total Payment, the $23-$31 table and the payout schedule.
+
+The figures come from bot.figures (the shared calculation module with this
+database's data); the schedule's dates follow the calendar flags. Without an
+imported Pricing Grid the figures are illustrative (model grid) and say so.
+"""
+
+from __future__ import annotations
+
+import argparse
+from decimal import Decimal
+from typing import Any
+
+from bot.calc import Estimate, format_price, money_str, parse_price
+from bot.commands._common import calendar_parent, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._output import calc_errors, count, database, dollars, notes, table
+from bot.figures import estimate_for
+
+KIND_NAMES = {
+    "initial": "Initial Payment",
+    "first_contingent": "First Contingent Payment",
+    "second_contingent": "Second Contingent Payment",
+}
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "estimate", help="an employee's Total Payment and payout schedule at an assumed ACP",
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common_parent(), json_parent(), calendar_parent()])
+    parser.add_argument("--employee", required=True, metavar="ID", help="employee id, e.g. E000123")
+    parser.add_argument("--price", required=True, metavar="ACP",
+                        help="assumed Average Closing Price in dollars, more than 0 and at most 40.00 (e.g. 27.00)")
+    parser.set_defaults(func=run)
+
+
+def price_per_option_str(price: Decimal) -> str:
+    """The unrounded price, all its digits, with at least four decimals ("1.9500", "0.61234567")."""
+    text = f"{price.normalize():f}" if price else "0"
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(4, '0')}"
+
+
+def as_json(est: Estimate) -> dict[str, Any]:
+    return {
+        "employee_id": est.employee_id,
+        "average_closing_price": format_price(est.average_closing_price),
+        "illustrative": est.illustrative,
+        "grants": [{"grant_number": g.grant.grant_number, "options": g.options,
+                    "price_per_option": price_per_option_str(g.price_per_option),
+                    "payment": money_str(g.payment)} for g in est.grants],
+        "total_payment": money_str(est.total_payment),
+        "schedule": [{"kind": i.kind, "employed_through": i.employed_through.isoformat(),
+                      "expected_by": i.expected_by.isoformat(), "amount": money_str(i.amount)}
+                     for i in est.schedule],
+        "table": [{"price": format_price(p), "total_payment": money_str(t)} for p, t in est.table],
+        "notes": list(est.notes),
+    }
+
+
+def as_text(est: Estimate) -> str:
+    e = est.eligibility.employee
+    out = [f"{e.employee_id}  {e.name}: {e.country}, Level {e.level}",
+           f"Estimate at an assumed Average Closing Price of ${format_price(est.average_closing_price)}"]
+    if est.illustrative:
+        out.append("ILLUSTRATIVE: model prices, not the negotiated Pricing Grid (see the notes).")
+    out.append("")
+    rows = [[g.grant.grant_number, g.grant.grant_date.isoformat(), f"${format_price(g.grant.exercise_price)}",
+             g.grant.expiration_date.isoformat(), "yes" if g.grant.multi_year_grant else "",
+             count(g.options), f"${g.price_per_option:.4f}", dollars(g.payment)] for g in est.grants]
+    rows.append(["Total Payment", "", "", "", "", count(sum(g.options for g in est.grants)), "",
+                 dollars(est.total_payment)])
+    out.append(table(["Grant", "Granted", "Price", "Expires", "Multi-Year", "Options", "Per option",
+                      "Payment"], rows, right=(2, 5, 6, 7)))
+    out += ["", "Payout schedule"]
+    sched = []
+    for inst in est.schedule:
+        interest = "" if inst.interest is None else f"+ about {dollars(inst.interest)} interest"
+        sched.append([KIND_NAMES.get(inst.kind, inst.kind), inst.employed_through.isoformat(),
+                      inst.expected_by.isoformat(), dollars(inst.amount), interest])
+    out.append(table(["Payment", "Employed through", "Expected by", "Amount", ""], sched, right=(3,)))
+    out += ["", "Total Payment at other Average Closing Prices"]
+    out.append(table(["ACP", "Total Payment"], [[f"${format_price(p)}", dollars(t)] for p, t in est.table],
+                     right=(0, 1)))
+    out += ["", "Notes", notes(est.notes)]
+    return "\n".join(out)
+
+
+@calc_errors
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    acp = parse_price(args.price)
+    db = database(args, settings)
+    try:
+        est = estimate_for(db, settings, args.employee, acp)
+    finally:
+        db.close()
+    if args.json:
+        emit_json(as_json(est))
+    else:
+        print(as_text(est))
+    return 0

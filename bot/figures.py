@@ -1,0 +1,232 @@
+"""The one place channels get numbers from: data from the store, rules from bot.calc.
+
+bot.calc is pure; this module does the reading it must not do (the database,
+bot/data files, settings) and hands the results in. The Pricing Grid is the
+imported one when there is one, otherwise the model grid for the Series the
+stored grants need, marked illustrative.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable
+
+import sqlite_utils
+
+from bot import store
+from bot.calc import (
+    CalcContext,
+    EmployeeEligibility,
+    Estimate,
+    MonthlyRates,
+    PricingGrid,
+    ProgramCalendar,
+    RateTable,
+    SeriesKey,
+    employee_eligibility,
+    estimate,
+    program_calendar,
+    total_payment,
+)
+from bot.calc.eligibility import (
+    ELIGIBLE_PLANS,
+    MIN_EXERCISE_PRICE,
+    MIN_EXPIRATION,
+    employee_rule_reasons,
+    is_eligible_option,
+)
+from bot.calc.model_grid import ModelParameters, model_grid
+from bot.calc.records import Employee, Grant
+from bot.config import Settings, data_path
+
+
+class UnknownEmployee(LookupError):
+    """No employee with that id (or email, or Slack id) in the database."""
+
+    def __init__(self, key: str, employees_stored: int) -> None:
+        self.key = key
+        if employees_stored == 0:
+            message = ("no employees imported: load them with `sotp import employees FILE.csv` "
+                       "(or `sotp demo-data` for a demo population)")
+        else:
+            message = f"no employee {key!r} in the database"
+        super().__init__(message)
+
+    def __str__(self) -> str:  # LookupError would quote the message
+        return str(self.args[0])
+
+
+# --- the database ------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def default_db_path() -> Path:
+    """The demo database's path as the embedded defaults name it (var/sotp.db)."""
+    with data_path("defaults.toml").open("rb") as fh:
+        return Path(tomllib.load(fh).get("storage", {}).get("db", "var/sotp.db"))
+
+
+def open_database(settings: Settings, *, explicit: bool, build_demo: bool = True,
+                  say: Callable[[str], None] | None = None) -> sqlite_utils.Database:
+    """Open the settings' database; build the demo population first if it is the missing default.
+
+    explicit: the path was given (--db, $SOTP_DB or a config file), so a missing
+    file is created empty (imports fill it). Only the embedded default path gets
+    the demo population on first use.
+    """
+    path = settings.db_path
+    if build_demo and not explicit and path == default_db_path() and not path.exists():
+        from bot import demo  # only needed on first use
+
+        (say or _stderr)(f"sotp: {path} did not exist: building the demo database "
+                         f"({demo.default_employees():,} synthetic people, seed {demo.default_seed()})")
+        demo.build_at(path)
+    return store.open_db(path)
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- configuration files -------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def model_parameters() -> ModelParameters:
+    with data_path("model_grid.toml").open("rb") as fh:
+        return ModelParameters.from_mapping(tomllib.load(fh))
+
+
+def calendar_for(settings: Settings) -> ProgramCalendar:
+    return program_calendar(settings.election_deadline, settings.averaging_start, settings.disrupted_days)
+
+
+@lru_cache(maxsize=8)
+def _monthly_rates(path: Path) -> MonthlyRates:
+    rates: dict[tuple[int, int], Decimal] = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            year, month = row["month"].strip().split("-")
+            rates[(int(year), int(month))] = Decimal(row["rate"].strip())
+    return MonthlyRates(rates)
+
+
+def monthly_rates(settings: Settings) -> MonthlyRates:
+    """The configured monthly 3-month Treasury series (a bot/data file name or a path)."""
+    name = Path(settings.interest_series)
+    path = name if name.is_absolute() or name.exists() else data_path(str(name))
+    return _monthly_rates(path)
+
+
+# --- the Pricing Grid ------------------------------------------------------------------------
+
+_grids: dict[tuple[object, ...], PricingGrid] = {}
+
+
+def priced_series(db: sqlite_utils.Database) -> set[SeriesKey]:
+    """The Series of stored grants that can be Eligible Options: what a model grid must price."""
+    rows = db.conn.execute(
+        "SELECT DISTINCT exercise_price, expiration_date, multi_year_grant FROM grants "
+        f"WHERE plan IN ({', '.join('?' for _ in ELIGIBLE_PLANS)}) AND granted - exercised - cancelled > 0",
+        sorted(ELIGIBLE_PLANS),
+    )
+    out: set[SeriesKey] = set()
+    for price, expiration, myg in rows:
+        key = SeriesKey(Decimal(price), date.fromisoformat(expiration), bool(myg))
+        if key.exercise_price >= MIN_EXERCISE_PRICE and key.expiration_date >= MIN_EXPIRATION:
+            out.add(key)
+    return out
+
+
+def grid_for(db: sqlite_utils.Database, calendar: ProgramCalendar) -> PricingGrid:
+    """The imported Pricing Grid, or else the illustrative model grid (cached per data version)."""
+    db_key = str(db.conn.execute("PRAGMA database_list").fetchone()[2])
+    imported = store.count(db, "grid") > 0
+    if imported:
+        key: tuple[object, ...] = ("imported", db_key, store.version(db, "grid"))
+    else:
+        key = ("model", db_key, store.version(db, "grants"), calendar.averaging_end, model_parameters())
+    grid = _grids.get(key)
+    if grid is None:
+        if imported:
+            grid = PricingGrid(store.grid_points(db))
+        else:
+            grid = model_grid(priced_series(db), calendar.averaging_end, model_parameters())
+        if len(_grids) >= 16:
+            _grids.clear()
+        _grids[key] = grid
+    return grid
+
+
+# --- what channels call -----------------------------------------------------------------------
+
+def context(db: sqlite_utils.Database, settings: Settings) -> CalcContext:
+    """Everything bot.calc needs besides the person: grid, calendar, rates, rulings, interest."""
+    calendar = calendar_for(settings)
+    return CalcContext(
+        grid=grid_for(db, calendar),
+        calendar=calendar,
+        rates=RateTable(store.rates(db)),
+        rulings=store.rulings(db, settings),
+        assumed_interest_rate=settings.assumed_interest_rate,
+    )
+
+
+def person(db: sqlite_utils.Database, employee_id: str) -> tuple[Employee, list[Grant]]:
+    found = store.employee_with_grants(db, employee_id)
+    if found is None:
+        raise UnknownEmployee(employee_id, store.count(db, "employees"))
+    return found
+
+
+def eligibility_for(db: sqlite_utils.Database, employee_id: str) -> EmployeeEligibility:
+    employee, grants = person(db, employee_id)
+    return employee_eligibility(employee, grants)
+
+
+def estimate_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, acp: Decimal,
+                 ctx: CalcContext | None = None) -> Estimate:
+    """An employee's Total Payment, $23-$31 table and schedule at an assumed ACP.
+
+    Raises UnknownEmployee, or bot.calc's errors (NotEligible, InvalidPrice,
+    SeriesMissing, PriceOutOfRange, ProgramTerminated, CalendarError).
+    """
+    employee, grants = person(db, employee_id)
+    return estimate(employee, grants, acp, ctx or context(db, settings))
+
+
+@dataclass(frozen=True)
+class PopulationTotals:
+    employees: int
+    eligible_employees: int
+    eligible_options: int
+    totals: dict[Decimal, Decimal]      # ACP -> Total Payments for all Eligible Options
+    illustrative: bool
+
+
+def population_totals(db: sqlite_utils.Database, settings: Settings, acps: tuple[Decimal, ...],
+                      ctx: CalcContext | None = None) -> PopulationTotals:
+    """Total Payments for all Eligible Options of all Eligible Employees (Notice s11's table)."""
+    ctx = ctx or context(db, settings)
+    grants_by_employee = store.all_grants(db, candidates_only=True)
+    employees = store.employees(db)
+    eligible_employees = 0
+    eligible_options = 0
+    totals = {acp: Decimal("0.00") for acp in acps}
+    for employee in employees:
+        # The same rules as employee_eligibility, without building reasons for every grant.
+        if employee_rule_reasons(employee):
+            continue
+        mine = [g for g in grants_by_employee.get(employee.employee_id, ()) if is_eligible_option(g)]
+        if not mine:
+            continue
+        eligible_employees += 1
+        eligible_options += sum(g.outstanding for g in mine)
+        for acp in acps:
+            totals[acp] += total_payment(mine, acp, ctx.grid)
+    return PopulationTotals(len(employees), eligible_employees, eligible_options, totals, ctx.grid.illustrative)

@@ -1,0 +1,294 @@
+"""SQLite storage of the calculation module's data: employees, grants, grid, rates, rulings.
+
+Only this module knows the tables' layout. Decimals are stored as TEXT so that
+nothing passes through a float ("33.0000" stays exactly what the file said);
+dates as ISO text; flags as 0/1. Other parts of the assistant add their own
+tables in their own modules.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Sequence
+
+import sqlite_utils
+
+from bot.calc.records import Employee, Grant, GridPoint, SeriesKey
+from bot.config import Settings, data_path
+
+EMPLOYEE_COLUMNS: tuple[str, ...] = (
+    "employee_id", "name", "email", "slack_user_id", "country", "level", "worker_type", "status",
+)
+GRANT_COLUMNS: tuple[str, ...] = (
+    "employee_id", "grant_number", "grant_date", "grant_type", "plan", "exercise_price",
+    "granted", "exercised", "cancelled", "expiration_date", "multi_year_grant",
+)
+GRID_COLUMNS: tuple[str, ...] = (
+    "exercise_price", "expiration_date", "multi_year_grant", "average_closing_price", "price_per_option",
+)
+
+# Tables this module owns, in the order data kinds are described in the issue.
+KINDS: tuple[str, ...] = ("employees", "grants", "grid", "rates", "rulings")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS employees (
+    employee_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    email TEXT NOT NULL,
+    slack_user_id TEXT,
+    country TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    worker_type TEXT NOT NULL,
+    status TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS idx_employees_email ON employees (lower(email));
+CREATE INDEX IF NOT EXISTS idx_employees_slack ON employees (slack_user_id);
+CREATE TABLE IF NOT EXISTS grants (
+    employee_id TEXT NOT NULL,
+    grant_number TEXT NOT NULL,
+    grant_date TEXT NOT NULL,
+    grant_type TEXT NOT NULL,
+    plan TEXT NOT NULL,
+    exercise_price TEXT NOT NULL,
+    granted INTEGER NOT NULL,
+    exercised INTEGER NOT NULL,
+    cancelled INTEGER NOT NULL,
+    expiration_date TEXT NOT NULL,
+    multi_year_grant INTEGER NOT NULL,
+    PRIMARY KEY (employee_id, grant_number)
+);
+CREATE INDEX IF NOT EXISTS idx_grants_employee ON grants (employee_id);
+CREATE TABLE IF NOT EXISTS grid (
+    exercise_price TEXT NOT NULL,
+    expiration_date TEXT NOT NULL,
+    multi_year_grant INTEGER NOT NULL,
+    average_closing_price TEXT NOT NULL,
+    price_per_option TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rates (
+    country TEXT PRIMARY KEY,
+    top_marginal_rate TEXT NOT NULL,
+    basis TEXT,
+    source TEXT
+);
+CREATE TABLE IF NOT EXISTS rulings (
+    country TEXT PRIMARY KEY,
+    status TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+"""
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if needed) a database with the calc tables, in WAL mode."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    db.enable_wal()
+    db.conn.execute("PRAGMA busy_timeout = 5000")
+    db.conn.executescript(_SCHEMA)
+    return db
+
+
+# --- writes -------------------------------------------------------------------------
+
+def replace_rows(db: sqlite_utils.Database, kind: str, rows: Sequence[Sequence[Any]],
+                 columns: Sequence[str]) -> None:
+    """Replace every row of one kind in one transaction: all or nothing."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown data kind: {kind}")
+    placeholders = ", ".join("?" for _ in columns)
+    sql = f"INSERT INTO {kind} ({', '.join(columns)}) VALUES ({placeholders})"
+    with db.atomic():
+        db.conn.execute(f"DELETE FROM {kind}")
+        db.conn.executemany(sql, rows)
+        _touch(db, kind)
+
+
+def _touch(db: sqlite_utils.Database, kind: str) -> None:
+    """Record when a kind of data last changed (caches of derived figures key on it)."""
+    db.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (f"{kind}_version", f"{time.time_ns()}"),
+    )
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    with db.atomic():
+        db.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else row[0]
+
+
+def version(db: sqlite_utils.Database, kind: str) -> str:
+    """An opaque stamp that changes whenever that kind of data is replaced."""
+    return meta(db, f"{kind}_version") or "0"
+
+
+# --- reads --------------------------------------------------------------------------
+
+_EMPLOYEE_SELECT = f"SELECT {', '.join(EMPLOYEE_COLUMNS)} FROM employees"
+_GRANT_SELECT = f"SELECT {', '.join(GRANT_COLUMNS)} FROM grants"
+
+
+def _employee(row: Sequence[Any]) -> Employee:
+    return Employee(
+        employee_id=row[0], name=row[1], email=row[2], slack_user_id=row[3] or None,
+        country=row[4], level=int(row[5]), worker_type=row[6], status=row[7],
+    )
+
+
+# A population has few distinct prices and dates: parse each string once.
+_DECIMALS: dict[str, Decimal] = {}
+_DATES: dict[str, date] = {}
+_PARSE_CACHE_LIMIT = 50_000
+
+
+def _dec(text: str) -> Decimal:
+    value = _DECIMALS.get(text)
+    if value is None:
+        if len(_DECIMALS) >= _PARSE_CACHE_LIMIT:
+            _DECIMALS.clear()
+        value = _DECIMALS[text] = Decimal(text)
+    return value
+
+
+def _day(text: str) -> date:
+    value = _DATES.get(text)
+    if value is None:
+        if len(_DATES) >= _PARSE_CACHE_LIMIT:
+            _DATES.clear()
+        value = _DATES[text] = date.fromisoformat(text)
+    return value
+
+
+def _grant(row: Sequence[Any]) -> Grant:
+    eid, number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg = row
+    return Grant(eid, number, _day(granted_on), kind, plan, _dec(price), granted, exercised, cancelled,
+                 _day(expires), bool(myg))
+
+
+def employee(db: sqlite_utils.Database, employee_id: str) -> Employee | None:
+    row = db.conn.execute(f"{_EMPLOYEE_SELECT} WHERE employee_id = ?", (employee_id,)).fetchone()
+    return None if row is None else _employee(row)
+
+
+_PERSON_SELECT = (
+    f"SELECT {', '.join('e.' + c for c in EMPLOYEE_COLUMNS)}, {', '.join('g.' + c for c in GRANT_COLUMNS)} "
+    "FROM employees e LEFT JOIN grants g ON g.employee_id = e.employee_id "
+    "WHERE e.employee_id = ? ORDER BY g.grant_date, g.grant_number"
+)
+
+
+def employee_with_grants(db: sqlite_utils.Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:
+    """An employee and their grants in one query (the hot path of single estimates)."""
+    rows = db.conn.execute(_PERSON_SELECT, (employee_id,)).fetchall()
+    if not rows:
+        return None
+    n = len(EMPLOYEE_COLUMNS)
+    grants = [_grant(row[n:]) for row in rows if row[n] is not None]
+    return _employee(rows[0]), grants
+
+
+def employee_by_email(db: sqlite_utils.Database, email: str) -> Employee | None:
+    """Case-insensitive: mail systems do not preserve the case people type."""
+    row = db.conn.execute(
+        f"{_EMPLOYEE_SELECT} WHERE lower(email) = lower(?)", (email.strip(),)
+    ).fetchone()
+    return None if row is None else _employee(row)
+
+
+def employee_by_slack_id(db: sqlite_utils.Database, slack_user_id: str) -> Employee | None:
+    row = db.conn.execute(f"{_EMPLOYEE_SELECT} WHERE slack_user_id = ?", (slack_user_id,)).fetchone()
+    return None if row is None else _employee(row)
+
+
+def employees(db: sqlite_utils.Database) -> list[Employee]:
+    return [_employee(r) for r in db.conn.execute(f"{_EMPLOYEE_SELECT} ORDER BY employee_id")]
+
+
+def employee_ids(db: sqlite_utils.Database) -> list[str]:
+    return [r[0] for r in db.conn.execute("SELECT employee_id FROM employees ORDER BY employee_id")]
+
+
+def grants_for(db: sqlite_utils.Database, employee_id: str) -> list[Grant]:
+    rows = db.conn.execute(
+        f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date, grant_number", (employee_id,)
+    )
+    return [_grant(r) for r in rows]
+
+
+def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:
+    """Every employee's grants, for population totals (one query, not one per employee).
+
+    candidates_only keeps the grants that MAY be Eligible Options (plan, outstanding,
+    a price not far below $33 as a float pre-filter); bot.calc applies the exact rules.
+    """
+    sql = _GRANT_SELECT
+    if candidates_only:
+        sql += (" WHERE plan IN ('1991', '2001', 'visio', 'sar1997') AND granted - exercised - cancelled > 0"
+                " AND CAST(exercise_price AS REAL) >= 32.99")
+    out: dict[str, list[Grant]] = {}
+    for row in db.conn.execute(sql + " ORDER BY employee_id, grant_date, grant_number"):
+        grant = _grant(row)
+        bucket = out.get(grant.employee_id)
+        if bucket is None:
+            out[grant.employee_id] = [grant]
+        else:
+            bucket.append(grant)
+    return out
+
+
+def count(db: sqlite_utils.Database, kind: str) -> int:
+    if kind not in KINDS:
+        raise ValueError(f"unknown data kind: {kind}")
+    return int(db.conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0])
+
+
+def grid_points(db: sqlite_utils.Database) -> list[GridPoint]:
+    rows = db.conn.execute(f"SELECT {', '.join(GRID_COLUMNS)} FROM grid")
+    return [
+        GridPoint(
+            series=SeriesKey(Decimal(p), date.fromisoformat(e), bool(m)),
+            average_closing_price=Decimal(acp),
+            price_per_option=Decimal(price),
+        )
+        for p, e, m, acp, price in rows
+    ]
+
+
+def shipped_rates() -> dict[str, Decimal]:
+    """The documented 2003 top marginal rates shipped in bot/data/top_marginal_rates.csv."""
+    with data_path("top_marginal_rates.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["country"]: Decimal(row["top_marginal_rate"]) for row in csv.DictReader(fh)}
+
+
+def rates(db: sqlite_utils.Database) -> dict[str, Decimal]:
+    """Imported top marginal rates; the shipped table when none were imported."""
+    rows = db.conn.execute("SELECT country, top_marginal_rate FROM rates").fetchall()
+    if not rows:
+        return shipped_rates()
+    return {country: Decimal(rate) for country, rate in rows}
+
+
+def rulings(db: sqlite_utils.Database, settings: Settings) -> dict[str, str]:
+    """Tax ruling status per ruling country: configuration, overridden by `sotp import rulings`."""
+    out = {str(k): str(v) for k, v in settings.rulings.items()}
+    for country, status in db.conn.execute("SELECT country, status FROM rulings"):
+        out[country] = status
+    return out

@@ -1,0 +1,58 @@
+"""The store: WAL, indexes, and read helpers that find people the way channels look them up."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from data_files import EMPLOYEES_HEADER, GRANTS_HEADER
+
+from bot import store
+from bot.imports import import_file
+
+
+def _load(db, write_csv):
+    import_file(db, "employees", write_csv("e.csv", EMPLOYEES_HEADER,
+                                           "E000001,Alice Smith,Alice.Smith@Example.com,U0ALICE01,US,62,employee,active",
+                                           "E000002,Bob Jones,bjones@example.com,,UK,60,employee,active"))
+    import_file(db, "grants", write_csv("g.csv", GRANTS_HEADER,
+                                        "E000001,0002,2000-07-03,NSO,1991,40.00,100,0,0,2010-07-02,0",
+                                        "E000001,0001,1999-07-06,NSO,1991,42.9063,200,0,0,2006-07-05,0"))
+
+
+def test_the_database_is_in_wal_mode_with_the_lookup_indexes(db):
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    indexes = {row[1] for row in db.conn.execute("SELECT * FROM sqlite_master WHERE type = 'index'")}
+    assert {"idx_employees_email", "idx_employees_slack", "idx_grants_employee"} <= indexes
+
+
+def test_an_email_is_found_whatever_its_case(db, write_csv):
+    _load(db, write_csv)
+    assert store.employee_by_email(db, "alice.smith@example.COM").employee_id == "E000001"
+    assert store.employee_by_email(db, "nobody@example.com") is None
+
+
+def test_a_slack_id_finds_its_employee(db, write_csv):
+    _load(db, write_csv)
+    assert store.employee_by_slack_id(db, "U0ALICE01").name == "Alice Smith"
+    assert store.employee_by_slack_id(db, "U0NOBODY1") is None
+
+
+def test_an_employee_comes_with_grants_in_date_order(db, write_csv):
+    _load(db, write_csv)
+    employee, grants = store.employee_with_grants(db, "E000001")
+    assert employee.country == "United States"
+    assert [(g.grant_number, g.exercise_price) for g in grants] == [("0001", Decimal("42.9063")),
+                                                                    ("0002", Decimal("40.00"))]
+    assert store.employee_with_grants(db, "E000002")[1] == []
+    assert store.employee_with_grants(db, "E000003") is None
+
+
+def test_without_imported_rates_the_shipped_table_applies(db):
+    rates = store.rates(db)
+    assert rates["Canada"] == Decimal("0.29") and rates["Spain"] == Decimal("0.45")
+
+
+def test_each_import_changes_the_version_stamp_of_its_kind(db, write_csv):
+    before = store.version(db, "grants")
+    _load(db, write_csv)
+    assert store.version(db, "grants") != before

@@ -11,8 +11,10 @@ resolved?") and the change it allows cannot be split by another process.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import re
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Sequence
@@ -211,10 +213,21 @@ def _requester_clause(employee_id: str | None, address: str | None) -> tuple[str
     raise ValueError("a requester needs an employee id or an address")
 
 
+def _rowid(cursor: sqlite3.Cursor) -> int:
+    if cursor.lastrowid is None:  # an INSERT always sets it; None would mean no row was written
+        raise QueueError("the database did not record the new row")
+    return cursor.lastrowid
+
+
 def _required(value: str, what: str) -> str:
+    """The value unchanged (a message is kept exactly as written), unless it is blank."""
     if not value or not value.strip():
         raise QueueError(f"{what} must not be empty")
-    return value.strip()
+    return value
+
+
+def _name(value: str, what: str) -> str:
+    return _required(value, what).strip()
 
 
 class Queue:
@@ -279,7 +292,7 @@ class Queue:
             )
         return [_ticket(row) for row in rows]
 
-    def open_tickets_of(self, *, employee_id: str | None = None, address: str | None = None) -> list[Ticket]:
+    def open_tickets_of(self, *, employee_id: str | None = None, address: str | None = None) -> builtins.list[Ticket]:
         """The requester's tickets that are not resolved, oldest first."""
         clause, params = _requester_clause(employee_id, address)
         rows = self.db.execute(
@@ -289,7 +302,7 @@ class Queue:
         )
         return [_ticket(row) for row in rows]
 
-    def outbox(self, ticket_id: str) -> list[OutboxItem]:
+    def outbox(self, ticket_id: str) -> builtins.list[OutboxItem]:
         """Everything queued for the requester of this ticket, delivered or not, oldest first."""
         ticket = self.get(ticket_id)
         rows = self.db.execute(
@@ -298,7 +311,7 @@ class Queue:
         return [_outbox_item(row) for row in rows]
 
     def pending_outbox(self, *, employee_id: str | None = None, address: str | None = None,
-                       channel: str | None = None) -> list[OutboxItem]:
+                       channel: str | None = None) -> builtins.list[OutboxItem]:
         """Undelivered items matching every filter given (none given: all of them), oldest first."""
         where, params = ["delivered_at IS NULL"], []
         for column, value in (("employee_id", employee_id), ("address", address), ("channel", channel)):
@@ -310,7 +323,7 @@ class Queue:
         )
         return [_outbox_item(row) for row in rows]
 
-    def overdue(self, now: datetime, business_hours: float, hours: BusinessHours) -> list[Ticket]:
+    def overdue(self, now: datetime, business_hours: float, hours: BusinessHours) -> builtins.list[Ticket]:
         """Tickets not resolved, with no staff reply yet, older than business_hours business hours."""
         candidates = self.db.execute(
             f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE status IN ('open', 'claimed') "
@@ -363,7 +376,7 @@ class Queue:
         the last 72 hours. A reference to anybody else's ticket is ignored. Returns the ticket
         and True when it was newly opened.
         """
-        address = _required(requester_address, "the requester's address")
+        address = _name(requester_address, "the requester's address")
         text = _required(text, "the ticket text")
         if channel not in CHANNELS:
             raise QueueError(f"unknown channel {channel!r}: expected one of {', '.join(CHANNELS)}")
@@ -383,7 +396,7 @@ class Queue:
                 "created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
                 (employee_id, address, channel, category, text, stamp, stamp),
             )
-            number = int(cursor.lastrowid)
+            number = _rowid(cursor)
             self._add_message(number, "employee", author, text, now)
             return self._existing(number), True
 
@@ -400,7 +413,7 @@ class Queue:
 
     def claim(self, ticket_id: str, staff: str, now: datetime) -> Claim:
         """open -> claimed by staff; a claimed ticket is re-assigned to staff (the thread says so)."""
-        staff = _required(staff, "the staff member's name")
+        staff = _name(staff, "the staff member's name")
         with self._write():
             ticket = self._existing(_number(ticket_id))
             if ticket.status == "resolved":
@@ -421,7 +434,7 @@ class Queue:
 
         An open ticket becomes claimed by the staff member who replies.
         """
-        staff = _required(staff, "the staff member's name")
+        staff = _name(staff, "the staff member's name")
         text = _required(text, "the reply")
         with self._write():
             ticket = self._existing(_number(ticket_id))
@@ -441,7 +454,7 @@ class Queue:
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (ticket.number, ticket.channel, ticket.requester_address, ticket.requester_employee_id, text, stamp),
             )
-            item_id = int(cursor.lastrowid)
+            item_id = _rowid(cursor)
             if self.audit is not None:
                 self.audit.record(AuditEvent(
                     at=now, direction="out", kind="staff-reply", channel=ticket.channel,
@@ -453,7 +466,7 @@ class Queue:
 
     def resolve(self, ticket_id: str, staff: str, now: datetime, note: str | None = None) -> Ticket:
         """open or claimed -> resolved; the note is kept and the thread records who resolved it."""
-        staff = _required(staff, "the staff member's name")
+        staff = _name(staff, "the staff member's name")
         note = note.strip() if note and note.strip() else None
         with self._write():
             ticket = self._existing(_number(ticket_id))

@@ -403,3 +403,25 @@ def test_the_queue_works_without_an_audit_log(db):
     ticket, _ = open_for_jane(queue)
     assert queue.reply(ticket.id, "alice", "Hello", MONDAY).ticket_id == "CC-000001"
     assert list(AuditLog(db).since(MONDAY)) == []
+
+
+def test_a_change_inside_the_callers_transaction_is_undone_with_it(queue, db):
+    ticket, _ = open_for_jane(queue)
+    with pytest.raises(RuntimeError):
+        with db.atomic():
+            queue.claim(ticket.id, "alice", MONDAY)
+            raise RuntimeError("the caller's next step failed")
+    assert (queue.get(ticket.id).status, len(queue.messages(ticket.id))) == ("open", 1)
+
+
+def test_a_message_is_kept_exactly_as_written(queue):
+    ticket, _ = open_for_jane(queue, text="  My grant is missing.\n\n-- Jane\n")
+    assert ticket.text == queue.messages(ticket.id)[0].text == "  My grant is missing.\n\n-- Jane\n"
+
+
+def test_a_blank_reply_or_staff_name_is_refused(queue):
+    ticket, _ = open_for_jane(queue)
+    with pytest.raises(QueueError, match="the reply must not be empty"):
+        queue.reply(ticket.id, "alice", "   ", MONDAY)
+    with pytest.raises(QueueError, match="the staff member's name must not be empty"):
+        queue.claim(ticket.id, " ", MONDAY)

@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "chat",
     "ask",
     "bench",
+    "queue",
+    "audit",
 )
 
 

@@ -116,7 +116,8 @@ class AuditLog:
             (to_db(event.at), event.direction, event.kind, event.channel, event.address, event.employee_id,
              event.intent, json.dumps(list(event.sections)), event.ticket, event.text),
         )
-        return int(cursor.lastrowid)
+        assert cursor.lastrowid is not None  # set by every successful INSERT
+        return cursor.lastrowid
 
     def since(self, start: datetime) -> Iterator[AuditEvent]:
         """Events at or after start, oldest first, read row by row from the cursor."""

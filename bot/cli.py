@@ -28,6 +28,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "interest",
     "demo_data",
     "bench",
+    "queue",
+    "audit",
 )
 
 

@@ -1,0 +1,74 @@
+"""Conversation state per asker and channel, kept in SQLite so follow-ups survive restarts.
+
+"and at 30?" needs the previous turn's context, also across separate `sotp ask`
+runs; after 30 minutes of silence a question starts afresh (issue 4).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlite_utils
+
+from bot.timestamps import from_db, to_db
+
+IDLE_TIMEOUT = timedelta(minutes=30)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    asker      TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (asker, channel)
+);
+CREATE INDEX IF NOT EXISTS conversations_updated_at ON conversations (updated_at);
+"""
+
+
+def expired(updated_at: datetime, now: datetime) -> bool:
+    """Silence of IDLE_TIMEOUT or more ends a conversation (exactly 30 minutes is expired)."""
+    return now - updated_at >= IDLE_TIMEOUT
+
+
+class ConversationStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+        db.executescript(_SCHEMA)
+
+    def get(self, asker: str, channel: str, now: datetime) -> dict[str, Any] | None:
+        """The state, or None when there is none or it has expired (expired state is deleted)."""
+        row = self.db.execute(
+            "SELECT state, updated_at FROM conversations WHERE asker = ? AND channel = ?", (asker, channel)
+        ).fetchone()
+        if row is None:
+            return None
+        state, updated_at = row
+        if expired(from_db(updated_at), now):
+            # Delete only the row we judged, in case another process has just refreshed it.
+            self.db.execute(
+                "DELETE FROM conversations WHERE asker = ? AND channel = ? AND updated_at = ?",
+                (asker, channel, updated_at),
+            )
+            return None
+        return json.loads(state)
+
+    def put(self, asker: str, channel: str, state: dict[str, Any], now: datetime) -> None:
+        """Store the state (JSON-serialisable) and restart the idle clock."""
+        if not isinstance(state, dict):
+            raise TypeError(f"conversation state must be a dict, got {type(state).__name__}")
+        self.db.execute(
+            "INSERT INTO conversations (asker, channel, state, updated_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (asker, channel) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            (asker, channel, json.dumps(state, ensure_ascii=False), to_db(now)),
+        )
+
+    def clear(self, asker: str, channel: str) -> None:
+        self.db.execute("DELETE FROM conversations WHERE asker = ? AND channel = ?", (asker, channel))
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every expired conversation (housekeeping for a long-running bot); returns how many."""
+        cutoff = to_db(now - IDLE_TIMEOUT)
+        return self.db.execute("DELETE FROM conversations WHERE updated_at <= ?", (cutoff,)).rowcount

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import countries
-from handlers.deadline import deadline_sentence
+from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers.reply import Reply
 from handlers.router import Route, route

@@ -1,53 +1,23 @@
-"""Text output of the figure commands: dollars with separators, aligned tables, wrapped notes.
+"""What the figure commands share: their database and their error handling.
 
-JSON output never goes through here: its money strings are money_str's "12345.67".
+The formatting helpers live in bot.formatting (the conversation core uses them
+too) and are re-exported here for the commands.
 """
 
 from __future__ import annotations
 
 import argparse
-import textwrap
-from decimal import Decimal
-from typing import Callable, Sequence
+from typing import Callable
 
 import sqlite_utils
 
 from bot.calc import CalcError
-from bot.calc.money import cents
 from bot.commands._common import CommandError
 from bot.config import Settings
 from bot.figures import UnknownEmployee, open_database
+from bot.formatting import count, dollars, notes, table
 
-
-def dollars(amount: Decimal) -> str:
-    """$1,234.56 (always cents)."""
-    value = cents(amount)
-    sign = "-" if value < 0 else ""
-    return f"{sign}${abs(value):,.2f}"
-
-
-def count(n: int) -> str:
-    return f"{n:,}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:
-    """Columns padded to their widest cell; the columns listed in right are right-aligned."""
-    widths = [len(h) for h in headers]
-    for row in rows:
-        for i, cell in enumerate(row):
-            widths[i] = max(widths[i], len(cell))
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(widths[i]) if i in right else c.ljust(widths[i])
-                         for i, c in enumerate(cells)).rstrip()
-
-    out = [line(headers), line(["-" * w for w in widths])]
-    out.extend(line(r) for r in rows)
-    return "\n".join(out)
-
-
-def notes(items: Sequence[str], width: int = 96) -> str:
-    return "\n".join(textwrap.fill(n, width=width, initial_indent="- ", subsequent_indent="  ") for n in items)
+__all__ = ["calc_errors", "count", "database", "dollars", "notes", "table"]
 
 
 def database(args: argparse.Namespace, settings: Settings) -> sqlite_utils.Database:

@@ -170,6 +170,19 @@ def test_grid_points_that_are_the_same_number_are_duplicates(db, write_csv):
         "line 3: a price for this Series at average_closing_price 20.0 already appears on line 2",)
 
 
+def test_a_negative_grid_price_or_acp_refuses_the_file(db, write_csv):
+    path = write_csv("grid.csv", GRID_HEADER,
+                     "33.00,2011-06-10,0,20.00,-0.5000",
+                     "33.00,2011-06-10,0,-1.00,0.1000")
+    with pytest.raises(ImportRefused) as refused:
+        import_file(db, "grid", path)
+    assert refused.value.problems == (
+        "line 2: price_per_option -0.5000 cannot be negative",
+        "line 3: average_closing_price -1.00 cannot be negative",
+    )
+    assert store.grid_points(db) == []
+
+
 def test_rates_are_fractions(db, write_csv):
     path = write_csv("rates.csv", "country,top_marginal_rate", "Australia,0.485", "Canada,46.4")
     with pytest.raises(ImportRefused) as refused:

@@ -324,13 +324,9 @@ def import_grid(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
         expiration = _date(row, "expiration_date", p)
         myg = _flag(row, "multi_year_grant", p)
         acp = _decimal(row, "average_closing_price", p)
-        per_option = _decimal(row, "price_per_option", p)
+        _decimal(row, "price_per_option", p)   # checked only: the quote is stored as written
         if price is not None and price <= 0:
             p.add(f"exercise_price {price} must be more than zero")
-        if acp is not None and acp < 0:
-            p.add(f"average_closing_price {acp} cannot be negative")
-        if per_option is not None and per_option < 0:
-            p.add(f"price_per_option {per_option} cannot be negative")
         if None not in (price, expiration, myg, acp):
             # Decimal('33.0000') == Decimal('33.00') and hashes alike: numeric duplicates are caught.
             key = (price, expiration, myg, acp)

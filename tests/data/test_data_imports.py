@@ -177,8 +177,8 @@ def test_a_negative_grid_price_or_acp_refuses_the_file(db, write_csv):
     with pytest.raises(ImportRefused) as refused:
         import_file(db, "grid", path)
     assert refused.value.problems == (
-        "line 2: price_per_option -0.5000 cannot be negative",
-        "line 3: average_closing_price -1.00 cannot be negative",
+        "line 2: price_per_option '-0.5000' is not a decimal number like 33.00",
+        "line 3: average_closing_price '-1.00' is not a decimal number like 33.00",
     )
     assert store.grid_points(db) == []
 

@@ -17,6 +17,10 @@ Decisions the issue leaves open:
 - Rulings may only be set for the four countries whose schedule depends on a
   tax ruling (Germany, Japan, Netherlands, Singapore); a country absent from the
   file keeps its configured status.
+- Election timestamps without a UTC offset are read as U.S. Pacific Time, the
+  time zone of the Employee Election Tool's confirmations; they are stored in UTC.
+  Every row is kept (the history of elections and withdrawals): the latest one
+  received before the deadline governs.
 """
 
 from __future__ import annotations
@@ -24,8 +28,9 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -33,8 +38,10 @@ import sqlite_utils
 
 from bot import countries, store
 from bot.calc.records import GRANT_TYPES, PLANS, STATUSES, WORKER_TYPES
+from bot.elections import ACTIONS, METHODS
 
 MAX_LISTED_PROBLEMS = 20
+PACIFIC = ZoneInfo("America/Los_Angeles")
 RULING_STATUSES: tuple[str, ...] = ("pending", "favorable", "unfavorable")
 
 _DECIMAL = re.compile(r"^(\d+(\.\d*)?|\.\d+)$")
@@ -139,6 +146,22 @@ def _choice(row: dict[str, str], col: str, allowed: Sequence[str], p: _RowProble
     shown = repr(value) if value else "empty"
     p.add(f"{col} {shown} is not one of {' | '.join(allowed)}")
     return None
+
+
+def _timestamp(row: dict[str, str], col: str, p: _RowProblems, *, required: bool = True) -> datetime | None:
+    value = row.get(col, "").strip()
+    if not value:
+        if required:
+            p.add(f"{col} is empty")
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        p.add(f"{col} {value!r} is not an ISO-8601 time like 2003-11-03T17:04:00-08:00")
+        return None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=PACIFIC)
+    return stamp.astimezone(timezone.utc)
 
 
 def _flag(row: dict[str, str], col: str, p: _RowProblems) -> bool | None:
@@ -384,12 +407,33 @@ def import_rulings(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
     return _finish(db, "rulings", path, rows, problems, ("country", "status"))
 
 
+def import_elections(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+    path = Path(path)
+    known = {eid for (eid,) in db.conn.execute("SELECT employee_id FROM employees")}
+
+    def check(line: int, row: dict[str, str], p: _RowProblems) -> tuple[Any, ...]:
+        employee_id = _text(row, "employee_id", p)
+        action = _choice(row, "action", ACTIONS, p)
+        method = _choice(row, "method", METHODS, p)
+        submitted = _timestamp(row, "submitted_at", p)
+        received = _timestamp(row, "signed_form_received_at", p, required=False)
+        if employee_id and employee_id not in known:
+            p.add(f"employee_id {employee_id!r} is not among the imported employees (import employees first)")
+        return (employee_id, action, method, submitted.isoformat() if submitted else None,
+                received.isoformat() if received else None)
+
+    required = tuple(c for c in store.ELECTION_COLUMNS if c != "signed_form_received_at")
+    rows, problems = _collect(path, "elections", required, check)
+    return _finish(db, "elections", path, rows, problems, store.ELECTION_COLUMNS)
+
+
 IMPORTERS: dict[str, Callable[[sqlite_utils.Database, str | Path], ImportResult]] = {
     "employees": import_employees,
     "grants": import_grants,
     "grid": import_grid,
     "rates": import_rates,
     "rulings": import_rulings,
+    "elections": import_elections,
 }
 
 

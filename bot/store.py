@@ -1,4 +1,4 @@
-"""SQLite storage of the calculation module's data: employees, grants, grid, rates, rulings.
+"""SQLite storage of the imported data: employees, grants, grid, rates, rulings, elections.
 
 Only this module knows the tables' layout. Decimals are stored as TEXT so that
 nothing passes through a float ("33.0000" stays exactly what the file said);
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import time
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Sequence
@@ -18,6 +18,7 @@ from typing import Any, Sequence
 import sqlite_utils
 
 from bot.calc.records import Employee, Grant, GridPoint, SeriesKey
+from bot.elections import ElectionRecord
 from bot.config import Settings, data_path
 
 EMPLOYEE_COLUMNS: tuple[str, ...] = (
@@ -32,7 +33,10 @@ GRID_COLUMNS: tuple[str, ...] = (
 )
 
 # Tables this module owns, in the order data kinds are described in the issue.
-KINDS: tuple[str, ...] = ("employees", "grants", "grid", "rates", "rulings")
+KINDS: tuple[str, ...] = ("employees", "grants", "grid", "rates", "rulings", "elections")
+ELECTION_COLUMNS: tuple[str, ...] = (
+    "employee_id", "action", "method", "submitted_at", "signed_form_received_at",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS employees (
@@ -79,6 +83,14 @@ CREATE TABLE IF NOT EXISTS rulings (
     country TEXT PRIMARY KEY,
     status TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS elections (
+    employee_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    method TEXT NOT NULL,
+    submitted_at TEXT NOT NULL,
+    signed_form_received_at TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_elections_employee ON elections (employee_id, submitted_at);
 CREATE TABLE IF NOT EXISTS meta (
     key TEXT PRIMARY KEY,
     value TEXT
@@ -231,6 +243,15 @@ def grants_for(db: sqlite_utils.Database, employee_id: str) -> list[Grant]:
         f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date, grant_number", (employee_id,)
     )
     return [_grant(r) for r in rows]
+
+
+def elections_of(db: sqlite_utils.Database, employee_id: str) -> list[ElectionRecord]:
+    """Every recorded election and withdrawal of one employee, oldest first."""
+    rows = db.conn.execute(
+        "SELECT employee_id, action, method, submitted_at, signed_form_received_at FROM elections "
+        "WHERE employee_id = ? ORDER BY submitted_at", (employee_id,))
+    return [ElectionRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3]),
+                           datetime.fromisoformat(r[4]) if r[4] else None) for r in rows]
 
 
 def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:

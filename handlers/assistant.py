@@ -7,6 +7,7 @@ rest with neutral, quoted replies from handlers/replies.toml.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers.reply import Reply
 from handlers.router import Route, route
-from knowledge.corpus import Corpus, default_corpus
+from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
 
 TEMPLATES_FILE = Path(__file__).with_name("replies.toml")
@@ -34,7 +35,7 @@ OFF_TOPIC_THRESHOLD = 0.55
 @dataclass(frozen=True)
 class Templates:
     raw: dict[str, Any]
-    quotes: dict[str, str]          # "<template>.<n>" -> verbatim text
+    quotes: dict[str, str]          # "<template>.<key>.<n>" -> verbatim text
 
     def text(self, key: str, **values: str) -> str:
         node: Any = self.raw
@@ -42,10 +43,10 @@ class Templates:
             node = node[part]
         return str(node).format(**values) if values else str(node)
 
-    def quoted(self, template: str) -> list[tuple[str, str]]:
-        """(section id, verbatim text) for each quote the template lists."""
-        refs = self.raw[template].get("quotes", [])
-        return [(ref["section"], self.quotes[f"{template}.{i}"]) for i, ref in enumerate(refs)]
+    def quoted(self, template: str, key: str = "quotes") -> list[tuple[str, str]]:
+        """(section id, verbatim text) for each quote the template lists under key."""
+        refs = self.raw[template].get(key, [])
+        return [(ref["section"], self.quotes[f"{template}.{key}.{i}"]) for i, ref in enumerate(refs)]
 
 
 def load_templates(corpus: Corpus, path: Path = TEMPLATES_FILE) -> Templates:
@@ -54,9 +55,13 @@ def load_templates(corpus: Corpus, path: Path = TEMPLATES_FILE) -> Templates:
         raw = tomllib.load(fh)
     quotes: dict[str, str] = {}
     for name, node in raw.items():
-        if isinstance(node, dict):
-            for i, ref in enumerate(node.get("quotes", [])):
-                quotes[f"{name}.{i}"] = quote(corpus, QuoteRef(ref["section"], ref["find"], ref.get("sentences", 1)))
+        if not isinstance(node, dict):
+            continue
+        for key, refs in node.items():
+            if key.startswith("quotes"):
+                for i, ref in enumerate(refs):
+                    quotes[f"{name}.{key}.{i}"] = quote(
+                        corpus, QuoteRef(ref["section"], ref["find"], ref.get("sentences", 1)))
     return Templates(raw, quotes)
 
 
@@ -78,7 +83,20 @@ def default_knowledge() -> Knowledge:
     return Knowledge(corpus, matcher, load_templates(corpus))
 
 
-def _blockquote(text: str) -> str:
+def section_label(section: Section) -> str:
+    """How a reply names its source in a few words: "Q21 of the Notice", "Section 7 of the Notice"."""
+    if re.fullmatch(r"q\d+", section.id):
+        return f"Q{section.id[1:]} of the Notice"
+    if re.fullmatch(r"s\d+", section.id):
+        return f"Section {section.id[1:]} of the Notice's Terms and Conditions"
+    if section.id.startswith("term:"):
+        return f"the definition of \"{section.title}\""
+    if section.id == "cover":
+        return "the Notice's cover pages"
+    return section.title
+
+
+def blockquote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines())
 
 
@@ -122,8 +140,8 @@ class Assistant:
         section = self.knowledge.matcher.section(found.passage.section_id)
         assert section is not None
         parts = [
-            t.text("faq.lead", title=section.title),
-            _blockquote(found.passage.text),
+            t.text("faq.lead", label=section_label(section)),
+            blockquote(found.passage.text),
             t.text("faq.source", document=section.document, title=section.title, id=section.id),
             t.text("faq.more", id=section.id),
         ]
@@ -143,12 +161,12 @@ class Assistant:
         section = self.knowledge.matcher.section(section_id)
         if section is None:
             return None
-        parts = [f"{section.title} [{section.id}]", *(_blockquote(p) for p in section.paragraphs)]
+        parts = [f"{section.title} [{section.id}]", *(blockquote(p) for p in section.paragraphs)]
         return Reply("faq", tuple(parts), (section.id,))
 
     # ---------------------------------------------------------- neutral replies
-    def _quoted_parts(self, template: str) -> list[str]:
-        return [_blockquote(text) for _, text in self.knowledge.templates.quoted(template)]
+    def _quoted_parts(self, template: str, key: str = "quotes") -> list[str]:
+        return [blockquote(text) for _, text in self.knowledge.templates.quoted(template, key)]
 
     def recommendation(self) -> Reply:
         t = self.knowledge.templates

@@ -23,24 +23,25 @@ NEGATORS = frozenset({"not", "no", "never", "without", "nor", "cannot"})
 
 # Filler words that say nothing about which section answers. Interrogatives are
 # here too: the matcher compares content; the router reads the question's form.
+# Quantifiers and time words are NOT filler here: "all or none", "some of my
+# grants", "during the Averaging Period", "after the Election Deadline".
 STOPWORDS = frozenset("""
-a about above actually after again all also am an and any anyone anything are around as at
-be because been before being below between both but by can could did do does doing done don
-during each else etc even ever every for from further get gets getting go goes going gonna got
-had has have having he her here hers herself him himself his how however i if in into is it its
-itself just kind know let like ll me mine more most much must my myself need now of off on once
-one only or other our ours ourselves out over own per please pls plz quick quite re really right
-same say says see she should so some someone something still such sure tell than thank thanks
-that the their theirs them themselves then there these they thing things this those through thx
-to too u under until up us ve very wanna want was way we well were what whats when where which
-while who whom whose why will with would yes yet you your yours yourself yourselves hi hello hey
-ok okay guys folks q question questions wondering wonder curious anyway also btw fyi lol
-ask asks asked asking heard hear hearing told said saying colleague colleagues coworker coworkers
-friend friends team teammate buddy people someone somebody rumor rumors rumour rumours bunch lot lots
-stuff basically probably maybe kinda sorta literally honestly seriously totally pretty little bit
-guess think thought assume suppose understand understood read noticed mean idea apparently correct
-monday tuesday wednesday thursday friday saturday sunday today tonight yesterday tomorrow tmrw tmw
-week weekend morning afternoon evening soon recently earlier later
+a about actually also am an and anyone anything are around as at be because been being between but
+by can could did do does doing done don else etc even ever for from get gets getting go goes going
+gonna got had has have having he her here hers herself him himself his how however i if in into is
+it its itself just kind know let like ll me mine much must my myself need now of off on one or our
+ours ourselves out own per please pls plz quick quite re really right say says see she should so
+someone something still such sure tell than thank thanks that the their theirs them themselves then
+there these they thing things this those through thx to too u up us ve very wanna want was way we
+well were what whats when where which while who whom whose why will with would yes yet you your
+yours yourself yourselves hi hello hey ok okay guys folks q question questions wondering wonder
+curious anyway also btw fyi lol ask asks asked asking heard hear hearing told said saying colleague
+colleagues coworker coworkers friend friends team teammate buddy people someone somebody rumor
+rumors rumour rumours bunch lot lots stuff basically probably maybe kinda sorta literally honestly
+seriously totally pretty little bit guess think thought assume suppose understand understood read
+noticed mean idea apparently correct monday tuesday wednesday thursday friday saturday sunday today
+tonight yesterday tomorrow tmrw tmw week weekend morning afternoon evening soon recently earlier
+later other
 """.split())
 
 _CONTRACTIONS = [

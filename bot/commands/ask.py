@@ -2,6 +2,9 @@
 
 The JSON shape is a contract that outside checks use:
 {"id", "intent", "sections": [best first], "text", "ticket": null or id, "confidence": 0..1}.
+Each question is handled as a message on the "cli" channel: it is audited, keeps
+conversation state for follow-ups ("and at 30?") across invocations, and shows
+replies that Microsoft Stock Services staff queued for the asker.
 """
 
 from __future__ import annotations
@@ -14,31 +17,77 @@ from typing import TYPE_CHECKING, Any, Iterator, TextIO
 from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
 
 if TYPE_CHECKING:  # the corpus loads only when a question is asked
-    from handlers.assistant import Assistant
-    from handlers.reply import Reply
+    from handlers.core import Conversation
+    from handlers.messages import Response
+
+ANONYMOUS = "cli:local"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "ask", parents=[common_parent(), json_parent()],
         help="answer one question (or a JSONL batch) as the assistant would",
-        description="Answer a question from the Notice. With --batch, read JSON lines "
-                    '{"id", "text", optional "employee_id"} and write one JSON answer per line.')
+        description="Answer a question from the Notice, as a message on the command-line channel. "
+                    'With --batch, read JSON lines {"id", "text", optional "employee_id"} and write one '
+                    "JSON answer per line.")
     parser.add_argument("text", nargs="?", help="the question (quote it); omit with --batch")
-    parser.add_argument("--employee", metavar="ID", help="answer as this employee (personal figures, their country)")
+    parser.add_argument("--employee", metavar="ID", help="ask as this employee (personal figures, their country)")
     parser.add_argument("--batch", metavar="FILE", help="JSON lines file of questions ('-' for stdin)")
     parser.set_defaults(func=run)
 
 
-def as_json(reply: "Reply", question_id: Any) -> dict[str, Any]:
+def as_json(response: "Response", question_id: Any) -> dict[str, Any]:
+    primary = response.primary
+    tickets = [r.ticket for r in response.replies if r.ticket]
     return {
         "id": question_id,
-        "intent": reply.intent,
-        "sections": list(reply.sections),
-        "text": reply.text,
-        "ticket": reply.ticket,
-        "confidence": round(float(reply.confidence), 3),
+        "intent": primary.intent,
+        "sections": list(primary.sections),
+        "text": "\n\n".join(r.text for r in response.replies),
+        "ticket": primary.ticket or (tickets[-1] if tickets else None),
+        "confidence": round(float(primary.confidence), 3),
     }
+
+
+def _ask(conversation: "Conversation", text: str, employee: str | None) -> "Response":
+    from handlers.messages import Incoming
+
+    address = f"cli:{employee}" if employee else ANONYMOUS
+    return conversation.handle(Incoming("cli", address, text, employee_id=employee))
+
+
+def _conversation(args: argparse.Namespace) -> "Conversation":
+    from bot.figures import open_database
+    from handlers.core import Conversation
+
+    settings = settings_from_args(args)
+    db = open_database(settings, explicit=args.db is not None)
+    return Conversation(db, settings)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.batch and args.text:
+        raise CommandError("give either a question or --batch FILE, not both")
+    if not args.batch and (not args.text or not args.text.strip()):
+        raise CommandError('nothing to answer: give the question in quotes, e.g. sotp ask "when is the deadline?"')
+    conversation = _conversation(args)
+    _check_employee(conversation, args.employee)
+    if args.batch:
+        return _run_batch(args, conversation)
+    response = _ask(conversation, args.text, args.employee)
+    if args.json:
+        emit_json(as_json(response, None))
+    else:
+        print("\n\n".join(r.text for r in response.replies))
+    return 0
+
+
+def _check_employee(conversation: "Conversation", employee: str | None) -> None:
+    from bot import store
+
+    if employee and store.employee(conversation.db, employee) is None:
+        raise CommandError(f"no employee {employee} in {conversation.settings.db_path}: "
+                           "check the id, or import employees first")
 
 
 def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
@@ -47,29 +96,11 @@ def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
             yield number, line
 
 
-def run(args: argparse.Namespace) -> int:
-    from handlers.assistant import Assistant, default_knowledge
+def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
+    from bot import store
 
-    settings = settings_from_args(args)
-    assistant = Assistant(default_knowledge(), election_deadline=settings.election_deadline)
-    if args.batch:
-        if args.text:
-            raise CommandError("give either a question or --batch FILE, not both")
-        return _run_batch(args, assistant)
-    if not args.text or not args.text.strip():
-        raise CommandError('nothing to answer: give the question in quotes, e.g. sotp ask "when is the deadline?"')
-    reply = assistant.respond(args.text)
-    if args.json:
-        emit_json(as_json(reply, None))
-    else:
-        print(reply.text)
-    return 0
-
-
-def _run_batch(args: argparse.Namespace, assistant: "Assistant") -> int:
-    stream = sys.stdin if args.batch == "-" else None
     try:
-        handle = stream or open(args.batch, encoding="utf-8")
+        handle = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
     except OSError as exc:
         raise CommandError(f"cannot read {args.batch}: {exc.strerror}") from exc
     failures = 0
@@ -79,15 +110,21 @@ def _run_batch(args: argparse.Namespace, assistant: "Assistant") -> int:
                 item = json.loads(line)
                 if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                     raise ValueError('expected an object with a "text" string')
+                employee = item.get("employee_id") or args.employee
+                if employee is not None and not isinstance(employee, str):
+                    raise ValueError('"employee_id" must be a string')
+                if employee and store.employee(conversation.db, employee) is None:
+                    raise ValueError(f"no employee {employee} in the database")
             except ValueError as exc:
                 failures += 1
                 print(f"sotp ask: line {number}: {exc}", file=sys.stderr)
-                emit_json({"id": None, "line": number, "error": f"line {number}: {exc}"})
+                emit_json({"id": item.get("id") if isinstance(locals().get("item"), dict) else None,
+                           "line": number, "error": f"line {number}: {exc}"})
                 continue
-            reply = assistant.respond(item["text"])
-            out = as_json(reply, item.get("id"))
+            response = _ask(conversation, item["text"], employee)
+            out = as_json(response, item.get("id"))
             if args.json:
                 emit_json(out)
             else:
-                print(f"[{item.get('id')}] {reply.text}\n")
+                print(f"[{item.get('id')}] {out['text']}\n")
     return 2 if failures else 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.commands._common import common_parent, settings_from_args
+from bot.commands._common import CommandError, common_parent, settings_from_args
 
 BANNER = (
     "SOTP Assistant - questions about the Stock Option Transfer Program, answered from the Notice.\n"
@@ -16,17 +16,25 @@ BANNER = (
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("chat", parents=[common_parent()],
                                    help="talk to the assistant in the terminal")
-    parser.add_argument("--employee", metavar="ID", help="chat as this employee")
+    parser.add_argument("--employee", metavar="ID", help="chat as this employee (personal figures, privately)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from handlers.assistant import Assistant, default_knowledge
+    from bot import store
+    from bot.figures import open_database
+    from handlers.core import Conversation
+    from handlers.messages import Incoming
 
     settings = settings_from_args(args)
-    print("Loading the Notice...", file=sys.stderr)
-    assistant = Assistant(default_knowledge(), election_deadline=settings.election_deadline)
-    print(BANNER)
+    print("Loading the Notice and the records...", file=sys.stderr)
+    db = open_database(settings, explicit=args.db is not None)
+    if args.employee and store.employee(db, args.employee) is None:
+        raise CommandError(f"no employee {args.employee} in {settings.db_path}")
+    conversation = Conversation(db, settings)
+    address = f"cli:{args.employee}" if args.employee else "cli:local"
+    who = f" (as {args.employee})" if args.employee else ""
+    print(BANNER + who)
     while True:
         try:
             line = input("\nyou> ")
@@ -37,4 +45,5 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if not line.strip():
             continue
-        print("\n" + assistant.respond(line).text)
+        response = conversation.handle(Incoming("cli", address, line, employee_id=args.employee))
+        print("\n" + "\n\n".join(r.text for r in response.replies))

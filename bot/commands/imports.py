@@ -1,4 +1,4 @@
-"""`sotp import KIND FILE.csv`: load employees, grants, the Pricing Grid, tax rates or rulings.
+"""`sotp import KIND FILE.csv`: load employees, grants, the Pricing Grid, tax rates, rulings or elections.
 
 A file is checked whole before anything is written: a bad file is refused with
 every problem and its line number and the data already stored stay as they were;
@@ -32,12 +32,14 @@ _HELP = {
     "rates": "rates.csv: country, top_marginal_rate (a fraction, 0.47 for 47%), optional basis and source",
     "rulings": "rulings.csv: country, status (pending | favorable | unfavorable) for Germany, Japan, "
                "Netherlands, Singapore",
+    "elections": "elections.csv: employee_id, action (participate | withdraw), method (online | fax | mail), "
+                 "submitted_at (ISO-8601; no offset = U.S. Pacific Time), optional signed_form_received_at",
 }
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "import", help="import employees, grants, the Pricing Grid, tax rates or rulings from CSV",
+        "import", help="import employees, grants, the Pricing Grid, tax rates, rulings or elections from CSV",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
     for kind, text in _HELP.items():

@@ -1,0 +1,393 @@
+"""The conversation core: one message from any channel in, the replies it gets out.
+
+No Slack or SMTP here. The core knows who is asking (handlers.identity), keeps
+the conversation's state for 30 minutes of silence (bot.conversations), answers
+personal questions only to the employee concerned and only privately, routes
+what a person must decide to the compchng queue (bot.queue), hands over replies
+that Stock Services staff queued, and records every message in and out in the
+append-only audit trail (bot.audit).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Callable
+
+import sqlite_utils
+
+from bot import countries, figures, store
+from bot.audit import AuditEvent, AuditLog
+from bot.calc import CalcContext, CalcError, InvalidPrice, NotEligible
+from bot.calc.calendar import election_deadline_at
+from bot.calc.estimate import TABLE_PRICES, estimate
+from bot.calc.records import Employee
+from bot.config import Settings
+from bot.conversations import ConversationStore
+from bot.elections import election_status
+from bot.formatting import deadline_sentence
+from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
+from handlers import personal
+from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
+from handlers.categories import categorize
+from handlers.cleaning import clean_message
+from handlers.identity import asker_key, identify
+from handlers.messages import Incoming, Response
+from handlers.prices import find_price
+from handlers.reply import Reply
+from handlers.router import RULES_FILE, Route, route
+
+# Sections whose answers change with the asker's own country and level.
+PAYMENT_SCHEDULE_SECTIONS = frozenset({"q1", "q11", "s3", "cover", "term:total-payment",
+                                       "term:initial-payment", "term:contingent-payment"})
+ELECTION_PROCEDURE_SECTIONS = frozenset({"q22", "q23", "s5", "s6", "tool", "forms", "letter"})
+SHORT_FOLLOWUP_WORDS = 8
+# Without a named price, the reply is the Tool's $23-$31 table; estimate() computes that table at any
+# of its own prices, and nothing priced at this one is shown.
+TABLE_ONLY_PRICE = TABLE_PRICES[len(TABLE_PRICES) // 2]
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    eligibility_check: tuple[re.Pattern[str], ...]
+    election_status: tuple[re.Pattern[str], ...]
+    third_party: tuple[re.Pattern[str], ...]
+    not_people: frozenset[str]
+    more: tuple[re.Pattern[str], ...]
+    full_section: re.Pattern[str]
+    choice: re.Pattern[str]
+    accept_handoff: tuple[re.Pattern[str], ...]
+    dispute: tuple[re.Pattern[str], ...]
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    with RULES_FILE.open("rb") as fh:
+        raw = tomllib.load(fh)
+
+    def many(items: list[str]) -> tuple[re.Pattern[str], ...]:
+        return tuple(re.compile(p, re.IGNORECASE) for p in items)
+
+    p, f = raw["personal"], raw["followup"]
+    return _Patterns(
+        eligibility_check=many(p["eligibility_check"]), election_status=many(p["election_status"]),
+        third_party=many(p["third_party"]), not_people=frozenset(p["not_people"]),
+        more=many(f["more"]), full_section=re.compile(f["full_section"], re.IGNORECASE),
+        choice=re.compile(f["choice"], re.IGNORECASE), accept_handoff=many(f["accept_handoff"]),
+        dispute=many(f["dispute"]),
+    )
+
+
+_CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3}
+
+
+@dataclass
+class _Turn:
+    """One message being answered: who asked, what they said, and the state it changes."""
+
+    incoming: Incoming
+    employee: Employee | None
+    key: str
+    state: dict[str, Any]
+    now: datetime
+    text: str = ""                     # the cleaned message
+    ticket: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Conversation:
+    """The core every channel calls: handle(Incoming) -> Response."""
+
+    def __init__(self, db: sqlite_utils.Database, settings: Settings, *, knowledge: Knowledge | None = None,
+                 clock: Callable[[], datetime] = _utc_now) -> None:
+        self.db = db
+        self.settings = settings
+        self.knowledge = knowledge or default_knowledge()
+        self.t = self.knowledge.templates
+        self.assistant = Assistant(self.knowledge, election_deadline=settings.election_deadline)
+        self.audit = AuditLog(db)
+        self.queue = Queue(db, audit=self.audit)
+        self.states = ConversationStore(db)
+        self.clock = clock
+        self._context: CalcContext | None = None
+
+    # ------------------------------------------------------------------ entry
+    def handle(self, incoming: Incoming) -> Response:
+        now = self.clock()
+        employee = identify(self.db, incoming)
+        key = asker_key(incoming, employee)
+        state = self.states.get(key, incoming.channel, now) or {}
+        turn = _Turn(incoming, employee, key, dict(state), now, clean_message(incoming.text))
+        answer = self._answer(turn)
+        replies = [*self._staff_messages(turn), answer]
+        if incoming.shared and any(r.privacy == "private" for r in replies):
+            replies = [Reply(answer.intent, (self.t.text("private.pointer"),), (), answer.confidence), *replies]
+        turn.state["intent"] = answer.intent
+        self.states.put(key, incoming.channel, turn.state, now)
+        self._record(turn, answer, replies)
+        return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn))
+
+    def _private_to(self, turn: _Turn) -> str | None:
+        """Private replies go to the employee's own Slack account or email address on record, never elsewhere."""
+        employee, incoming = turn.employee, turn.incoming
+        if incoming.channel == "email":
+            return employee.email if employee else None
+        return incoming.address
+
+    # --------------------------------------------------------------- dispatch
+    def _answer(self, turn: _Turn) -> Reply:
+        reference = parse_ticket_ref(turn.text)
+        if reference is not None:
+            added = self._add_to_own_ticket(turn, reference)
+            if added is not None:
+                return added
+        followed = self._followup(turn)
+        if followed is not None:
+            return followed
+        decision = route(turn.incoming.text)
+        if decision.handoff:
+            earlier = turn.state.get("question")
+            text = decision.text if not earlier or earlier == decision.text else (
+                f"{decision.text}\n\n(Earlier question: {earlier})")
+            return self._open_ticket(turn, text, decision,
+                                     "eligibility" if decision.intent == "eligibility" else "other")
+        if self._about_someone_else(decision.text, turn.employee):
+            return Reply(decision.intent, (self.t.text("third_party.text"),), (), 1.0)
+        if decision.intent == "faq":
+            return self._faq(turn, decision)
+        if decision.intent == "estimate":
+            return self._estimate(turn, decision.price)
+        if decision.intent == "eligibility":
+            return self._open_ticket(turn, decision.text, decision, "eligibility")
+        if decision.intent == "recommendation":
+            return self.assistant.recommendation()
+        if decision.intent == "election":
+            return self.assistant.election(decision, asker_country=self._country(turn))
+        reply = self.assistant.other(decision)
+        if reply.text == self.t.text("other.frustration"):
+            turn.state.update(offer="queue")
+        return reply
+
+    def _country(self, turn: _Turn) -> str | None:
+        return turn.employee.country if turn.employee else None
+
+    # -------------------------------------------------------------- follow-ups
+    def _followup(self, turn: _Turn) -> Reply | None:
+        """Messages that only make sense after the previous turn: more, 1/2/3, yes, and at $30?"""
+        p, state, text = _patterns(), turn.state, turn.text
+        explicit = p.full_section.search(text)
+        if explicit:
+            section = f"q{int(explicit['qn'])}" if explicit["q"] else f"s{int(explicit['sn'])}"
+            full = self.assistant.full_section(section)
+            if full is not None:
+                state.update(section=section, offer=None, choices=[])
+                return full
+        if state.get("section") and any(m.search(text) for m in p.more):
+            full = self.assistant.full_section(state["section"])
+            if full is not None:
+                return full
+        chosen = p.choice.match(text)
+        if chosen and state.get("choices"):
+            n = int(chosen["n"]) if chosen["n"] else _CHOICE_WORDS[(chosen["w"] or chosen["t"]).lower()]
+            if n <= len(state["choices"]):
+                return self._answer_from(turn, state["choices"][n - 1])
+        if state.get("offer") == "queue" and any(m.search(text) for m in p.accept_handoff):
+            question = state.get("question") or text
+            return self._open_ticket(turn, question, route(question), "other")
+        if state.get("intent") == "estimate" and len(text.split()) <= SHORT_FOLLOWUP_WORDS:
+            price = find_price(text)
+            if price is not None:
+                return self._estimate(turn, price)
+        if state.get("offer") == "dispute" and any(m.search(text) for m in p.dispute):
+            return self._open_ticket(turn, f"{text}\n\n(About the eligibility shown to the employee.)",
+                                     route(text), "eligibility", category="data-error")
+        return None
+
+    def _answer_from(self, turn: _Turn, section_id: str) -> Reply:
+        """The chosen 'did you mean' section, quoted for the question that was asked."""
+        question = turn.state.get("question") or turn.text
+        found = self.knowledge.matcher.match(question)
+        passage = self.knowledge.matcher.passage(section_id, found.analyzed)
+        section = self.knowledge.matcher.section(section_id)
+        if passage is None or section is None:
+            full = self.assistant.full_section(section_id)
+            assert full is not None
+            return full
+        turn.state.update(section=section_id, choices=[], offer=None)
+        parts = (self.t.text("faq.lead", label=section_label(section)), blockquote(passage.text),
+                 self.t.text("faq.source", document=section.document, title=section.title, id=section.id),
+                 self.t.text("faq.more", id=section.id))
+        return Reply("faq", parts, (section_id,), 1.0)
+
+    # -------------------------------------------------------------------- faq
+    def _faq(self, turn: _Turn, decision: Route) -> Reply:
+        p = _patterns()
+        if any(m.search(decision.text) for m in p.election_status):
+            return self._election_status(turn)
+        if turn.employee is not None and any(m.search(decision.text) for m in p.eligibility_check):
+            return self._eligibility_check(turn)
+        reply = self.assistant.faq(decision, asker_country=self._country(turn))
+        turn.state.update(question=decision.text, choices=list(reply.choices),
+                          section=reply.sections[0] if reply.sections and not reply.choices else None,
+                          offer="queue" if reply.choices else None)
+        if turn.employee is None or reply.choices or reply.intent != "faq":
+            return reply
+        return self._with_own_situation(turn.employee, reply)
+
+    def _with_own_situation(self, employee: Employee, reply: Reply) -> Reply:
+        """A Notice answer, plus what it means for this employee's country and level (private)."""
+        extra: list[str] = []
+        top = reply.sections[0]
+        country = countries.resolve(employee.country)
+        if country is None:
+            return reply
+        if top == "payment-method":
+            extra = personal.payment_method_parts(self.t, employee)
+        elif top in PAYMENT_SCHEDULE_SECTIONS:
+            extra = personal.schedule_rule_parts(self.t, employee, self._ruling(country.name))
+        elif top in ELECTION_PROCEDURE_SECTIONS and country.two_step:
+            extra = [self.t.text("two_step.yours", country=country.name),
+                     *(blockquote(text) for _, text in self.t.quoted("two_step"))]
+        if not extra:
+            return reply
+        parts = list(reply.parts)
+        parts[-1:-1] = extra          # before the closing "reply more" line
+        return Reply(reply.intent, tuple(parts), reply.sections, reply.confidence, "private")
+
+    def _ruling(self, country: str) -> str:
+        return store.rulings(self.db, self.settings).get(country, "pending")
+
+    # --------------------------------------------------------------- personal
+    def _calc_context(self) -> CalcContext:
+        if self._context is None:
+            self._context = figures.context(self.db, self.settings)
+        return self._context
+
+    def _estimate(self, turn: _Turn, price: Decimal | None) -> Reply:
+        employee = turn.employee
+        if employee is None:
+            return self.assistant.estimate_without_records()
+        turn.state.update(offer=None, choices=[])
+        grants = store.grants_for(self.db, employee.employee_id)
+        sections = tuple(self.t.raw["estimate"]["sections"])
+        try:
+            result = estimate(employee, grants, price if price is not None else TABLE_ONLY_PRICE,
+                              self._calc_context())
+        except InvalidPrice as exc:
+            return Reply("estimate", (self.t.text("estimate.price_error", error=str(exc)),), sections,
+                         privacy="private")
+        except NotEligible as exc:
+            turn.state.update(offer="dispute")
+            parts = ["\n".join([self.t.text("estimate.not_eligible"), *(f"- {r}" for r in exc.reasons)]),
+                     self.t.text("eligibility_check.close")]
+            return Reply("estimate", tuple(parts), sections, privacy="private")
+        except CalcError as exc:
+            return Reply("estimate", (self.t.text("estimate.calc_error", error=str(exc)),
+                                      self.t.text("deadline.line", deadline=deadline_sentence(
+                                          self.settings.election_deadline))), sections, privacy="private")
+        if price is not None:
+            turn.state["price"] = str(price)
+        return personal.estimate_reply(self.t, employee, result, price_named=price is not None)
+
+    def _eligibility_check(self, turn: _Turn) -> Reply:
+        assert turn.employee is not None
+        result = figures.eligibility_for(self.db, turn.employee.employee_id)
+        turn.state.update(offer="dispute", choices=[])
+        return personal.eligibility_reply(self.t, result)
+
+    def _election_status(self, turn: _Turn) -> Reply:
+        if turn.employee is None:
+            return Reply("election", (self.t.text("election_status.unknown"),),
+                         tuple(self.t.raw["election_status"]["sections"]))
+        country = countries.resolve(turn.employee.country)
+        status = election_status(store.elections_of(self.db, turn.employee.employee_id),
+                                 two_step=bool(country and country.two_step),
+                                 deadline=self.settings.election_deadline)
+        return personal.status_reply(self.t, status, deadline_sentence(self.settings.election_deadline))
+
+    def _about_someone_else(self, text: str, employee: Employee | None) -> bool:
+        p = _patterns()
+        for pattern in p.third_party:
+            m = pattern.search(text)
+            if not m:
+                continue
+            who = (m.groupdict().get("who") or "").strip()
+            first = who.split()[0] if who else ""
+            if first in p.not_people or countries.resolve(who) is not None or countries.mentioned(who):
+                continue
+            if employee is not None and who in {employee.employee_id, employee.name, employee.name.split()[0]}:
+                continue
+            return True
+        return False
+
+    # ------------------------------------------------------------------ queue
+    def _where(self, turn: _Turn) -> str:
+        return self.t.text(f"ticket.where_{turn.incoming.channel}")
+
+    def _open_ticket(self, turn: _Turn, text: str, decision: Route, intent: str,
+                     category: str | None = None) -> Reply:
+        """A problem for a person at compchng: a new ticket, or the requester's open one about it."""
+        try:
+            ticket, created = self.queue.open_or_append(
+                requester_employee_id=turn.employee.employee_id if turn.employee else None,
+                requester_address=turn.incoming.address, channel=turn.incoming.channel,
+                category=category or categorize(text, decision.countries), text=text, now=turn.now)
+        except QueueError as exc:
+            return Reply(intent, (str(exc),), (), 0.0)
+        turn.ticket = ticket.id
+        turn.state.update(ticket=ticket.id, offer=None, choices=[])
+        return self._ticket_reply(turn, ticket, created, intent)
+
+    def _ticket_reply(self, turn: _Turn, ticket: Ticket, created: bool, intent: str) -> Reply:
+        key = "ticket.opened" if created else "ticket.appended"
+        parts = [self.t.text(key, ticket=ticket.id, where=self._where(turn)),
+                 self.t.text("ticket.mention", ticket=ticket.id)]
+        sections: tuple[str, ...] = ()
+        if intent == "eligibility":
+            parts += [self.t.text("ticket.rules"),
+                      *(blockquote(text) for _, text in self.t.quoted("eligibility_general"))]
+            sections = tuple(self.t.raw["eligibility_general"]["sections"])
+        if turn.now < election_deadline_at(self.settings.election_deadline):
+            parts.append(self.t.text("ticket.deadline", deadline=deadline_sentence(self.settings.election_deadline)))
+        return Reply(intent, tuple(parts), sections, 1.0, ticket=ticket.id)
+
+    def _add_to_own_ticket(self, turn: _Turn, reference: str) -> Reply | None:
+        """A message naming one of the asker's own open tickets joins it; anyone else's is ignored."""
+        own = self.queue.open_tickets_of(employee_id=turn.employee.employee_id if turn.employee else None,
+                                         address=None if turn.employee else turn.incoming.address)
+        ticket = next((t for t in own if t.id == reference), None)
+        if ticket is None:
+            return None
+        self.queue.add_employee_message(ticket.id, turn.text, turn.now)
+        turn.ticket = ticket.id
+        return Reply("other", (self.t.text("ticket.added", ticket=ticket.id),), (), 1.0, ticket=ticket.id)
+
+    def _staff_messages(self, turn: _Turn) -> list[Reply]:
+        """Replies staff queued for this requester, handed over on their next message (privately)."""
+        if turn.employee is not None:
+            items = self.queue.pending_outbox(employee_id=turn.employee.employee_id)
+        else:
+            items = self.queue.pending_outbox(address=turn.incoming.address)
+        replies = [Reply("staff", (self.t.text("staff.lead", ticket=item.ticket_id), blockquote(item.text)),
+                         (), 1.0, "private", ticket=item.ticket_id) for item in items]
+        if items:
+            self.queue.mark_delivered([item.id for item in items], turn.now)
+        return replies
+
+    # ------------------------------------------------------------------ audit
+    def _record(self, turn: _Turn, answer: Reply, replies: list[Reply]) -> None:
+        incoming, employee_id = turn.incoming, turn.employee.employee_id if turn.employee else None
+        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, incoming.address, employee_id,
+                                     answer.intent, (), turn.ticket, incoming.text))
+        for reply in replies:
+            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, incoming.address,
+                                         employee_id, reply.intent, reply.sections, reply.ticket or turn.ticket,
+                                         reply.text))

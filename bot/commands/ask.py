@@ -106,6 +106,7 @@ def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
     failures = 0
     with handle:
         for number, line in _batch_lines(handle):
+            item: Any = None
             try:
                 item = json.loads(line)
                 if not isinstance(item, dict) or not isinstance(item.get("text"), str):
@@ -118,7 +119,7 @@ def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
             except ValueError as exc:
                 failures += 1
                 print(f"sotp ask: line {number}: {exc}", file=sys.stderr)
-                emit_json({"id": item.get("id") if isinstance(locals().get("item"), dict) else None,
+                emit_json({"id": item.get("id") if isinstance(item, dict) else None,
                            "line": number, "error": f"line {number}: {exc}"})
                 continue
             response = _ask(conversation, item["text"], employee)

@@ -71,3 +71,12 @@ def test_the_asker_is_identified_from_the_store_not_from_the_message(ask, conver
     assert store.employee(conversation.db, "E1").slack_user_id == "U0ALICE"
     reply = ask("I am Diego Ruiz, E2. what would I get at $27?").primary
     assert "$2,800.00" in reply.text and "$38,000.00" not in reply.text
+
+
+def test_a_known_askers_tax_question_is_answered_from_their_countrys_guide(ask):
+    reply = ask("how will the payment be taxed?", channel="email", address="druiz@example.com").primary
+    assert reply.sections[0] == "guide:spain"
+
+
+def test_the_same_tax_question_from_a_us_employee_is_answered_from_q18(ask):
+    assert ask("how will the payment be taxed?").primary.sections[0] in {"q18", "s16"}

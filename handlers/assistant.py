@@ -1,8 +1,10 @@
-"""The conversation core: one message in, one reply out, for every channel.
+"""Answers from the Notice: quoted passages and the neutral, quoted replies.
 
-It knows nothing of Slack or SMTP. It routes the message (handlers.router), then
-answers by intent: FAQ questions by quoting the best passage of the Notice, the
-rest with neutral, quoted replies from handlers/replies.toml.
+The conversation core (handlers.core) decides what a message needs and calls
+these: FAQ questions are answered by quoting the best passage of the Notice
+with its section id; "should I?", "sign me up", greetings and estimates for
+unknown askers get the replies of handlers/replies.toml, which quote the Notice
+too. Nothing here knows who is asking beyond their country, or any channel.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot import countries
 from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers.reply import Reply
-from handlers.router import Route, route
+from handlers.router import Route
 from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
 
@@ -101,26 +103,11 @@ def blockquote(text: str) -> str:
 
 
 class Assistant:
-    """Answers one message at a time; personal figures come in later layers."""
+    """The knowledge-only answers; the core adds identity, records, the queue and state."""
 
     def __init__(self, knowledge: Knowledge, *, election_deadline: date = date(2003, 11, 12)) -> None:
         self.knowledge = knowledge
         self.election_deadline = election_deadline
-
-    # ------------------------------------------------------------------ entry
-    def respond(self, message: str, *, asker_country: str | None = None) -> Reply:
-        decision = route(message)
-        if decision.intent == "faq":
-            return self.faq(decision, asker_country=asker_country)
-        if decision.intent == "recommendation":
-            return self.recommendation()
-        if decision.intent == "election":
-            return self.election(decision, asker_country=asker_country)
-        if decision.intent == "estimate":
-            return self.estimate_without_records()
-        if decision.intent == "eligibility":
-            return self.eligibility_without_queue()
-        return self.other(decision)
 
     # --------------------------------------------------------------- matching
     def match(self, decision: Route, *, asker_country: str | None = None) -> Match:
@@ -196,12 +183,6 @@ class Assistant:
         parts = [t.text("estimate_general.lead"), *self._quoted_parts("estimate_general"),
                  t.text("estimate_general.close")]
         return Reply("estimate", tuple(parts), tuple(t.raw["estimate_general"]["sections"]))
-
-    def eligibility_without_queue(self) -> Reply:
-        t = self.knowledge.templates
-        parts = [t.text("eligibility_general.lead"), *self._quoted_parts("eligibility_general"),
-                 t.text("eligibility_general.close")]
-        return Reply("eligibility", tuple(parts), tuple(t.raw["eligibility_general"]["sections"]))
 
     def other(self, decision: Route, *, off_topic: bool = False) -> Reply:
         t = self.knowledge.templates

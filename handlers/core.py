@@ -120,18 +120,20 @@ class Conversation:
         self._context: CalcContext | None = None
 
     # ------------------------------------------------------------------ entry
-    def handle(self, incoming: Incoming) -> Response:
+    def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
+        """Answer one message. remember=False answers it on its own: no earlier context, none kept."""
         now = self.clock()
         employee = identify(self.db, incoming)
         key = asker_key(incoming, employee)
-        state = self.states.get(key, incoming.channel, now) or {}
+        state = (self.states.get(key, incoming.channel, now) or {}) if remember else {}
         turn = _Turn(incoming, employee, key, dict(state), now, clean_message(incoming.text))
         answer = self._answer(turn)
         replies = [*self._staff_messages(turn), answer]
         if incoming.shared and any(r.privacy == "private" for r in replies):
             replies = [Reply(answer.intent, (self.t.text("private.pointer"),), (), answer.confidence), *replies]
         turn.state["intent"] = answer.intent
-        self.states.put(key, incoming.channel, turn.state, now)
+        if remember:
+            self.states.put(key, incoming.channel, turn.state, now)
         self._record(turn, answer, replies)
         return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn))
 

@@ -1,13 +1,33 @@
-"""The conversation core's replies: quoted, cited, neutral, and honest about uncertainty."""
+"""Replies for anyone who asks: quoted, cited, neutral, and honest about uncertainty."""
 
 import pytest
 
-from handlers.assistant import Assistant, default_knowledge
+from bot import store
+from bot.config import load_settings
+from handlers.assistant import default_knowledge
+from handlers.core import Conversation
+from handlers.messages import Incoming
+
+
+class _Anonymous:
+    """Asks through the conversation core as an unidentified user, one question at a time."""
+
+    def __init__(self, conversation: Conversation) -> None:
+        self.conversation = conversation
+        self.assistant = conversation.assistant
+
+    def respond(self, text: str):
+        return self.conversation.handle(Incoming("cli", "cli:test", text), remember=False).primary
+
+    def full_section(self, section_id: str):
+        return self.assistant.full_section(section_id)
 
 
 @pytest.fixture(scope="module")
-def assistant():
-    return Assistant(default_knowledge())
+def assistant(tmp_path_factory):
+    db = store.open_db(tmp_path_factory.mktemp("core") / "sotp.db")
+    yield _Anonymous(Conversation(db, load_settings(), knowledge=default_knowledge()))
+    db.close()
 
 
 def test_a_faq_answer_quotes_the_notice_cites_the_section_and_offers_the_full_text(assistant):

@@ -4,7 +4,9 @@ Reports intent accuracy over all questions; top-1 and top-3 section accuracy on
 the FAQ questions (a hit = the first / any of the first three cited sections is
 in the question's "sections" list); per-question latency after the index is
 built (median and p99 of each question's median over --repeat runs); and the
-index build time.
+index build time. Questions go through the conversation core exactly as
+`sotp ask --batch` sends them (a scratch database; no employees unless a row
+names one), so what is measured is what employees get.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import argparse
 import json
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from bot.commands._common import CommandError, emit_json, json_parent
@@ -57,13 +61,25 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
-    from handlers.assistant import Assistant, default_knowledge
+    """Through the conversation core, as `sotp ask --batch` answers: each question on its own."""
+    from bot import store
+    from bot.config import load_settings
+    from handlers.assistant import default_knowledge
+    from handlers.core import Conversation
+    from handlers.messages import Incoming
 
     started = time.perf_counter()
     default_knowledge.cache_clear()
     knowledge = default_knowledge()
     build_ms = (time.perf_counter() - started) * 1000
-    assistant = Assistant(knowledge)
+    scratch = tempfile.TemporaryDirectory(prefix="sotp-bench-")
+    db = store.open_db(Path(scratch.name) / "bench.db")
+    conversation = Conversation(db, load_settings(), knowledge=knowledge)
+
+    def answer(row: dict[str, Any]):
+        incoming = Incoming("cli", "cli:bench", row["text"], employee_id=row.get("employee_id"))
+        return conversation.handle(incoming, remember=False).primary
+
     intent_hits = top1 = top3 = faq_total = 0
     latencies: list[float] = []
     misses: list[dict[str, Any]] = []
@@ -72,7 +88,7 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         reply = None
         for _ in range(max(1, repeat)):
             t0 = time.perf_counter()
-            reply = assistant.respond(row["text"])
+            reply = answer(row)
             runs.append((time.perf_counter() - t0) * 1000)
         latencies.append(statistics.median(runs))
         assert reply is not None
@@ -92,6 +108,8 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         if not intent_ok:
             misses.append({"id": row.get("id"), "want_intent": row["intent"], "intent": reply.intent,
                            "text": row["text"][:120]})
+    db.close()
+    scratch.cleanup()
     n = len(rows)
     return {
         "questions": n,

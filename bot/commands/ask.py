@@ -4,7 +4,8 @@ The JSON shape is a contract that outside checks use:
 {"id", "intent", "sections": [best first], "text", "ticket": null or id, "confidence": 0..1}.
 Each question is handled as a message on the "cli" channel: it is audited, keeps
 conversation state for follow-ups ("and at 30?") across invocations, and shows
-replies that Microsoft Stock Services staff queued for the asker.
+replies that Microsoft Stock Services staff queued for the asker. The lines of a
+batch are answered independently of each other.
 """
 
 from __future__ import annotations
@@ -49,11 +50,11 @@ def as_json(response: "Response", question_id: Any) -> dict[str, Any]:
     }
 
 
-def _ask(conversation: "Conversation", text: str, employee: str | None) -> "Response":
+def _ask(conversation: "Conversation", text: str, employee: str | None, *, remember: bool = True) -> "Response":
     from handlers.messages import Incoming
 
     address = f"cli:{employee}" if employee else ANONYMOUS
-    return conversation.handle(Incoming("cli", address, text, employee_id=employee))
+    return conversation.handle(Incoming("cli", address, text, employee_id=employee), remember=remember)
 
 
 def _conversation(args: argparse.Namespace) -> "Conversation":
@@ -122,7 +123,8 @@ def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
                 emit_json({"id": item.get("id") if isinstance(item, dict) else None,
                            "line": number, "error": f"line {number}: {exc}"})
                 continue
-            response = _ask(conversation, item["text"], employee)
+            # Lines of a batch are separate questions: none is read as a follow-up of the one before.
+            response = _ask(conversation, item["text"], employee, remember=False)
             out = as_json(response, item.get("id"))
             if args.json:
                 emit_json(out)

@@ -240,29 +240,38 @@ class Conversation:
         turn.state.update(question=decision.text, choices=list(reply.choices),
                           section=reply.sections[0] if reply.sections and not reply.choices else None,
                           offer="queue" if reply.choices else None)
-        if turn.employee is None or reply.choices or reply.intent != "faq":
+        if reply.choices or reply.intent != "faq":
             return reply
-        return self._with_own_situation(turn.employee, reply)
+        return self._with_country(reply, turn.employee, decision)
 
-    def _with_own_situation(self, employee: Employee, reply: Reply) -> Reply:
-        """A Notice answer, plus what it means for this employee's country and level (private)."""
-        extra: list[str] = []
-        top = reply.sections[0]
-        country = countries.resolve(employee.country)
+    def _with_country(self, reply: Reply, employee: Employee | None, decision: Route) -> Reply:
+        """A Notice answer, plus what it means where the asker works (private) or where they asked about.
+
+        The asker's own country and level come from their record and make the reply private; a
+        country the question names (and no record) adds only what holds for everyone there.
+        """
+        if employee is not None:
+            country = countries.resolve(employee.country)
+        else:
+            country = countries.get(decision.countries[0]) if len(decision.countries) == 1 else None
         if country is None:
             return reply
+        top = reply.sections[0]
+        extra: list[str] = []
         if top == "payment-method":
-            extra = personal.payment_method_parts(self.t, employee)
-        elif top in PAYMENT_SCHEDULE_SECTIONS:
+            extra = personal.payment_method_parts(self.t, country)
+        elif top in PAYMENT_SCHEDULE_SECTIONS and employee is not None:
             extra = personal.schedule_rule_parts(self.t, employee, self._ruling(country.name))
         elif top in ELECTION_PROCEDURE_SECTIONS and country.two_step:
-            extra = [self.t.text("two_step.yours", country=country.name),
-                     *(blockquote(text) for _, text in self.t.quoted("two_step"))]
+            lead = (self.t.text("two_step.yours", country=country.name) if employee is not None
+                    else self.t.text("two_step.named", country=country.name))
+            extra = [lead, *(blockquote(text) for _, text in self.t.quoted("two_step"))]
         if not extra:
             return reply
         parts = list(reply.parts)
         parts[-1:-1] = extra          # before the closing "reply more" line
-        return Reply(reply.intent, tuple(parts), reply.sections, reply.confidence, "private")
+        return Reply(reply.intent, tuple(parts), reply.sections, reply.confidence,
+                     "private" if employee is not None else "public")
 
     def _ruling(self, country: str) -> str:
         return store.rulings(self.db, self.settings).get(country, "pending")

@@ -137,8 +137,8 @@ def schedule_rule_parts(t: Templates, employee: Employee, ruling: str) -> list[s
     return parts
 
 
-def payment_method_parts(t: Templates, employee: Employee) -> list[str]:
-    country = countries.get(employee.country)
+def payment_method_parts(t: Templates, country: countries.Country) -> list[str]:
+    """The Method of Payment page's line for one country (public: it is the same for everyone there)."""
     key = {"payroll": "payment_method.payroll", "mellon": "payment_method.mellon"}.get(
         country.payment_via or "", "payment_method.unlisted")
     parts = [t.text(key, country=country.name)]

@@ -45,6 +45,7 @@ class Weights:
     term_factor: float = 0.80          # a defined term's section when no definition is asked for
     short_query_tokens: int = 3        # below this, token_set scores are not trusted
     candidates: int = 40               # sections re-scored with the slower token_set_ratio
+    country_information: float = 5.0   # what naming a country says, when its guide is the answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,8 @@ class Match:
         return [s.section_id for s in self.ranked[:n]]
 
 
+BOILERPLATE_SECTIONS = 4   # a paragraph in this many sections or more is boilerplate
+
 _DEFINITION_CUE = re.compile(
     r"\b(what(?:'s| is| are| does)|define|definition|meaning of|means?|stands? for|what counts as)\b", re.I)
 
@@ -88,6 +91,7 @@ class _Entry:
     meta: frozenset[str]     # tokens of the title, keywords and curated phrasings
     body: frozenset[str]     # tokens of the section's own paragraphs
     paragraphs: list[tuple[str, frozenset[str]]]
+    boilerplate: list[bool]   # the paragraph recurs (places aside) in several sections: not an answer
     guide_country: str | None
     term: str | None          # a defined term's name, for "what is <term>?"
 
@@ -120,7 +124,7 @@ class Matcher:
                 self._meta_postings.setdefault(token, []).append(index)
             term = section.title if section.id.startswith("term:") else None
             self._index_of[section.id] = index
-            self._entries.append(_Entry(section, frozenset(meta), body, paragraphs,
+            self._entries.append(_Entry(section, frozenset(meta), body, paragraphs, [],
                                         guide_countries.get(section.id), term))
             own: list[int] = []
             for phrasing in dict.fromkeys(_topic(p).text for p in (section.title, *section.questions)):
@@ -130,11 +134,27 @@ class Matcher:
                     self._phrasing_owner.append(index)
             self._phrasings_of.append(own)
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
+        self._mark_boilerplate()
         n = len(self._entries)
         self._meta_idf = _idf((e.meta for e in self._entries), n)
         paragraph_count = sum(len(e.paragraphs) for e in self._entries)
         self._body_idf = {t: math.log(1 + (paragraph_count - len(p) + 0.5) / (len(p) + 0.5))
                           for t, p in self._postings.items()}
+
+    def _mark_boilerplate(self) -> None:
+        """Paragraphs that several sections share word for word once places are set aside.
+
+        Every country guide opens with the same "general summary" disclaimer; quoting
+        it answers nothing, so passages prefer a paragraph particular to the section.
+        """
+        holders: dict[frozenset[str], set[int]] = {}
+        for index, entry in enumerate(self._entries):
+            for _, tokens in entry.paragraphs:
+                if len(tokens) >= 8:
+                    holders.setdefault(tokens, set()).add(index)
+        for entry in self._entries:
+            entry.boilerplate = [len(holders.get(tokens, ())) >= BOILERPLATE_SECTIONS
+                                 for _, tokens in entry.paragraphs]
 
     # ----------------------------------------------------------------- scoring
     def _meta_coverage(self, tokens: Sequence[str]) -> list[float]:
@@ -245,6 +265,9 @@ class Matcher:
                        for i in order)
         passage = self.passage(ranked[0].section_id, query) if ranked and tokens else None
         information = sum(self._meta_idf.get(t, 0.0) for t in tokens)
+        if ranked and self._entries[order[0]].guide_country in named:
+            # Place names were taken out of the topic, but "in Japan" is what makes the question precise.
+            information += w.country_information
         return Match(ranked, _confidence(ranked, information), passage, query)
 
     # ----------------------------------------------------------------- quoting
@@ -255,10 +278,13 @@ class Matcher:
         if entry is None or not entry.paragraphs:
             return None
         tokens = set(query.content)
-        best_index, best_score = 0, -1.0
+        best_index, best_score = 0, float("-inf")
         for index, (_, para_tokens) in enumerate(entry.paragraphs):
             overlap = sum(self._body_idf[t] for t in tokens & para_tokens)
-            score = overlap - 0.01 * index  # ties go to the earlier paragraph: answers come first
+            if entry.boilerplate[index]:
+                overlap *= 0.3
+            # Equal evidence: the shorter paragraph is the more direct answer, then the earlier one.
+            score = overlap - 0.004 * len(para_tokens) - 0.001 * index
             if score > best_score:
                 best_index, best_score = index, score
         paragraph = entry.paragraphs[best_index][0]

@@ -12,7 +12,7 @@ import re
 
 _ABBREVIATIONS = frozenset(
     "u.s u.s.a u.k inc co corp ltd llc no nos vs etc e.g i.e a.m p.m st mr mrs ms dr jr sr dept "
-    "sec rev approx fig pp n.w s.w n.e s.e j.p a/s s.r.o b.v gmbh ag s.a s.p.a pty".split()
+    "sec rev approx fig pp n.w s.w n.e s.e j.p a/s s.r.o b.v gmbh ag s.a s.p.a pty p.o".split()
 )
 _BOUNDARY = re.compile(r"(?<=[.?!])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9$])")
 _LAST_WORD = re.compile(r"([\w./]+)[.?!][\"')\]]?\s*$")

@@ -41,7 +41,7 @@ rumors rumour rumours bunch lot lots stuff basically probably maybe kinda sorta 
 seriously totally pretty little bit guess think thought assume suppose understand understood read
 noticed mean idea apparently correct monday tuesday wednesday thursday friday saturday sunday today
 tonight yesterday tomorrow tmrw tmw week weekend morning afternoon evening soon recently earlier
-later other
+later other work works working worked based located office offices site here
 """.split())
 
 _CONTRACTIONS = [

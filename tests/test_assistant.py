@@ -93,3 +93,9 @@ def test_the_full_section_is_available_on_request(assistant):
     reply = assistant.full_section("q4")
     assert reply.text.splitlines()[0].startswith("Q4.")
     assert "> No, participation in the Stock Option Transfer Program is completely voluntary." in reply.text
+
+
+def test_naming_a_two_step_country_adds_its_rule_to_a_public_answer(assistant):
+    reply = assistant.respond("In Germany, do we have to send a signed form to Mellon too?")
+    assert reply.privacy == "public"
+    assert "Germany is one of the countries with a two-step process" in reply.text

@@ -72,3 +72,21 @@ def test_a_long_paragraph_is_cut_to_its_best_sentences(matcher):
 def test_a_message_with_no_words_left_has_no_passage_and_no_confidence(matcher):
     found = matcher.match("???")
     assert found.passage is None and found.confidence == 0.0
+
+
+def test_a_country_guides_shared_disclaimer_is_never_the_quoted_answer(matcher):
+    decision = route("how is the payment taxed in Japan?")
+    found = matcher.match(decision.text, countries=decision.countries)
+    assert found.passage.section_id == "guide:japan"
+    assert not found.passage.text.startswith("The following is a general summary")
+
+
+def test_naming_the_country_makes_a_short_tax_question_confident_enough_to_answer(matcher):
+    decision = route("I work in Tokyo. How will the Total Payment be taxed for me?")
+    found = matcher.match(decision.text, countries=decision.countries)
+    assert found.section_ids(1) == ["guide:japan"] and found.confidence >= 0.35
+
+
+def test_the_quote_for_a_fax_number_contains_the_number(matcher):
+    decision = route("what's the fax number for Mellon?")
+    assert "(201) 329-8456" in matcher.match(decision.text).passage.text

@@ -81,3 +81,7 @@ def test_route_carries_price_countries_and_handoff():
     assert r.price is not None and str(r.price) == "27"
     assert r.countries == ("Czech Republic",)
     assert r.handoff is True
+
+
+def test_would_you_sell_is_a_request_for_advice():
+    assert route("honestly would you sell at these prices?").intent == "recommendation"

@@ -21,3 +21,8 @@ def test_a_quoted_term_after_a_period_starts_a_new_sentence():
 
 def test_decimal_amounts_stay_inside_their_sentence():
     assert split_sentences("We pay $0.02 per share. That is all.") == ["We pay $0.02 per share.", "That is all."]
+
+
+def test_a_po_box_does_not_end_the_sentence():
+    text = 'Mail it to "Mellon Investor Services LLC, P.O. Box 3301, South Hackensack, NJ 07606." Keep a copy.'
+    assert split_sentences(text)[0].endswith('NJ 07606."')

@@ -24,7 +24,12 @@ from bot.commands._common import CommandError, emit_json, json_parent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("faq", parents=[json_parent()], help="intent and section accuracy, latency")
+    parser = subparsers.add_parser(
+        "faq", parents=[json_parent()], help="intent and section accuracy, latency",
+        description="Answer labeled questions through the conversation core and report intent accuracy, "
+                    "top-1/top-3 section accuracy on FAQ questions, latency and index build time. It runs "
+                    "on a scratch database (no --db), so measuring never adds audit entries or tickets to "
+                    "real data.")
     parser.add_argument("--questions", required=True, metavar="FILE",
                         help='labeled questions, JSON lines {"id", "text", "intent", "sections"}')
     parser.add_argument("--repeat", type=int, default=5, help="runs per question for latency (default 5)")

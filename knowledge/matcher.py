@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
@@ -88,8 +87,6 @@ _DEFINITION_CUE = re.compile(
 @dataclass(slots=True)
 class _Entry:
     section: Section
-    meta: frozenset[str]     # tokens of the title, keywords and curated phrasings
-    body: frozenset[str]     # tokens of the section's own paragraphs
     paragraphs: list[tuple[str, frozenset[str]]]
     boilerplate: list[bool]   # the paragraph recurs (places aside) in several sections: not an answer
     guide_country: str | None
@@ -116,7 +113,6 @@ class Matcher:
             meta = {t for text in (section.title, *section.keywords, *section.questions)
                     for t in _topic(text).content}
             paragraphs = [(p, frozenset(_topic(p).content)) for p in section.paragraphs]
-            body = frozenset().union(*(tokens for _, tokens in paragraphs))
             for number, (_, tokens) in enumerate(paragraphs):
                 for token in tokens:
                     self._postings.setdefault(token, []).append((index, number))
@@ -124,7 +120,7 @@ class Matcher:
                 self._meta_postings.setdefault(token, []).append(index)
             term = section.title if section.id.startswith("term:") else None
             self._index_of[section.id] = index
-            self._entries.append(_Entry(section, frozenset(meta), body, paragraphs, [],
+            self._entries.append(_Entry(section, paragraphs, [],
                                         guide_countries.get(section.id), term))
             own: list[int] = []
             for phrasing in dict.fromkeys(_topic(p).text for p in (section.title, *section.questions)):
@@ -136,10 +132,11 @@ class Matcher:
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
         self._mark_boilerplate()
         n = len(self._entries)
-        self._meta_idf = _idf((e.meta for e in self._entries), n)
+        # Document frequency is the length of a token's postings: sections for the curated
+        # text, paragraphs for the body.
+        self._meta_idf = {t: _idf(len(ids), n) for t, ids in self._meta_postings.items()}
         paragraph_count = sum(len(e.paragraphs) for e in self._entries)
-        self._body_idf = {t: math.log(1 + (paragraph_count - len(p) + 0.5) / (len(p) + 0.5))
-                          for t, p in self._postings.items()}
+        self._body_idf = {t: _idf(len(p), paragraph_count) for t, p in self._postings.items()}
 
     def _mark_boilerplate(self) -> None:
         """Paragraphs that several sections share word for word once places are set aside.
@@ -295,11 +292,9 @@ class Matcher:
         return self._entries[index].section if index is not None else None
 
 
-def _idf(bags: Iterable[frozenset[str]], n: int) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    for bag in bags:
-        df.update(bag)
-    return {t: math.log(1 + (n - d + 0.5) / (d + 0.5)) for t, d in df.items()}
+def _idf(df: int, n: int) -> float:
+    """BM25's inverse document frequency: rare words weigh more, none weighs less than zero."""
+    return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
 def _topic(text: str) -> Analyzed:

@@ -33,7 +33,8 @@ def assistant(tmp_path_factory):
 def test_a_faq_answer_quotes_the_notice_cites_the_section_and_offers_the_full_text(assistant):
     reply = assistant.respond("Can I transfer only some of my eligible grants?")
     assert reply.intent == "faq" and reply.sections[0] == "q14"
-    assert "> You may transfer all, but not less than all" not in reply.text or "[q14]" in reply.text
+    assert reply.text.startswith("From Q14 of the Notice:\n\n> ")
+    assert "You will not be able to transfer less than all of your Eligible Options." in reply.text
     assert "[q14]" in reply.text
     assert 'Reply "more" for the full section' in reply.text
 

@@ -1,6 +1,7 @@
 """`sotp ask` as outside checks use it: the JSON contract, personal figures, tickets."""
 
 import json
+from decimal import Decimal
 
 from bot.cli import main
 
@@ -16,7 +17,8 @@ def test_ask_as_an_employee_gives_the_same_total_payment_as_sotp_estimate(capsys
     status, out = run(capsys, "ask", "--db", str(db_path), "--employee", "E1", "--json", "what would I get at $27?")
     answer = json.loads(out)
     assert status == 0 and answer["intent"] == "estimate"
-    assert f"${float(expected):,.2f}" in answer["text"] == answer["text"]
+    assert expected == "2800.00"                      # 1,000 x $1.90 + 2,000 x $0.45
+    assert f"${Decimal(expected):,.2f}" in answer["text"]
     assert set(answer) == {"id", "intent", "sections", "text", "ticket", "confidence"}
 
 

@@ -72,9 +72,9 @@ def test_level_68_in_spain_gets_the_top_rate_plus_18_percent_schedule(ask):
 
 def test_someone_not_eligible_gets_the_reasons_not_an_estimate(ask):
     reply = ask("what would I get at $27?", address="U0JAN").primary
-    assert "not an Eligible Employee" in reply.text
+    assert "according to the records I have, you are not an Eligible Employee" in reply.text
     assert "Belgium" in reply.text
-    assert "$" not in reply.text.split("Belgium")[0].replace("$27", "")
+    assert "Total Payment at an assumed" not in reply.text and "$1,900.00" not in reply.text
 
 
 def test_am_i_eligible_lists_every_grant_with_the_reason_it_does_not_count(ask):

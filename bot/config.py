@@ -6,11 +6,13 @@ extended and the Averaging Period start is announced late (Notice Q6, Q21, s7).
 
 from __future__ import annotations
 
+import copy
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date, time
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -90,10 +92,20 @@ def _as_time(value: Any, key: str) -> time:
         raise ConfigError(f"{key}: expected a time HH:MM, got {value!r}") from exc
 
 
+@lru_cache(maxsize=1)
+def _embedded_defaults() -> dict[str, Any]:
+    with data_path("defaults.toml").open("rb") as fh:
+        return tomllib.load(fh)
+
+
+def default_db_path() -> Path:
+    """The demo database's path as the embedded defaults name it (var/sotp.db)."""
+    return Path(_embedded_defaults().get("storage", {}).get("db", "var/sotp.db"))
+
+
 def load_settings(config_file: str | Path | None = None) -> Settings:
     """Defaults, then the file named by the argument or $SOTP_CONFIG, then $SOTP_DB."""
-    with data_path("defaults.toml").open("rb") as fh:
-        raw: dict[str, Any] = tomllib.load(fh)
+    raw: dict[str, Any] = copy.deepcopy(_embedded_defaults())
     sources = ["defaults"]
     path = config_file or os.environ.get(CONFIG_ENV)
     if path:

@@ -44,7 +44,7 @@ from bot.calc.eligibility import (
 )
 from bot.calc.model_grid import ModelParameters, model_grid
 from bot.calc.records import Employee, Grant
-from bot.config import Settings, data_path
+from bot.config import Settings, data_path, default_db_path
 
 
 class UnknownEmployee(LookupError):
@@ -64,13 +64,6 @@ class UnknownEmployee(LookupError):
 
 
 # --- the database ------------------------------------------------------------------------
-
-@lru_cache(maxsize=1)
-def default_db_path() -> Path:
-    """The demo database's path as the embedded defaults name it (var/sotp.db)."""
-    with data_path("defaults.toml").open("rb") as fh:
-        return Path(tomllib.load(fh).get("storage", {}).get("db", "var/sotp.db"))
-
 
 def open_database(settings: Settings, *, explicit: bool, build_demo: bool = True,
                   say: Callable[[str], None] | None = None) -> sqlite_utils.Database:

@@ -22,7 +22,7 @@ import sqlite_utils
 
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
-from bot.calc import CalcContext, CalcError, InvalidPrice, NotEligible
+from bot.calc import CalcError, InvalidPrice, NotEligible
 from bot.calc.calendar import election_deadline_at
 from bot.calc.estimate import TABLE_PRICES, estimate
 from bot.calc.records import Employee
@@ -117,7 +117,6 @@ class Conversation:
         self.queue = Queue(db, audit=self.audit)
         self.states = ConversationStore(db)
         self.clock = clock
-        self._context: CalcContext | None = None
 
     # ------------------------------------------------------------------ entry
     def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
@@ -277,11 +276,6 @@ class Conversation:
         return store.rulings(self.db, self.settings).get(country, "pending")
 
     # --------------------------------------------------------------- personal
-    def _calc_context(self) -> CalcContext:
-        if self._context is None:
-            self._context = figures.context(self.db, self.settings)
-        return self._context
-
     def _estimate(self, turn: _Turn, price: Decimal | None) -> Reply:
         employee = turn.employee
         if employee is None:
@@ -291,7 +285,7 @@ class Conversation:
         sections = tuple(self.t.raw["estimate"]["sections"])
         try:
             result = estimate(employee, grants, price if price is not None else TABLE_ONLY_PRICE,
-                              self._calc_context())
+                              figures.context(self.db, self.settings))   # cached there per data version
         except InvalidPrice as exc:
             return Reply("estimate", (self.t.text("estimate.price_error", error=str(exc)),), sections,
                          privacy="private")

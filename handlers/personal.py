@@ -16,7 +16,7 @@ from bot.calc import Estimate
 from bot.calc.eligibility import EmployeeEligibility
 from bot.calc.estimate import ILLUSTRATIVE_NOTE, PRE_TAX_NOTE, US_DOLLARS_NOTE
 from bot.calc.records import Employee, format_price
-from bot.calc.schedule import schedule_rule
+from bot.calc.schedule import TWO_CONTINGENT_LEVEL
 from bot.elections import ElectionStatus
 from bot.formatting import PACIFIC, count, dollars, long_date, table
 from handlers.assistant import Templates, blockquote
@@ -118,18 +118,15 @@ def status_reply(t: Templates, status: ElectionStatus, deadline_text: str) -> Re
 def schedule_rule_parts(t: Templates, employee: Employee, ruling: str) -> list[str]:
     """The Notice's words for the asker's own payment group and level."""
     country = countries.get(employee.country)
-    group, _ = schedule_rule(country, ruling) if country.payment_group != "excluded" else ("excluded", False)
-    if group == "excluded":
+    if country.excluded:
         return []
-    senior = employee.level >= 68
-    if country.payment_group == "ruling":
-        key = "quotes_ruling"
-    elif group == "immediate":
-        key = "quotes_immediate"
-    elif group == "tax_rate":
-        key = "quotes_tax_rate_68" if senior else "quotes_tax_rate"
-    else:
-        key = "quotes_general_68" if senior else "quotes_general"
+    senior = employee.level >= TWO_CONTINGENT_LEVEL
+    key = {
+        "ruling": "quotes_ruling",   # both outcomes, and the configured status below
+        "immediate": "quotes_immediate",
+        "tax_rate": "quotes_tax_rate_68" if senior else "quotes_tax_rate",
+        "general": "quotes_general_68" if senior else "quotes_general",
+    }[country.payment_group]
     parts = [t.text("schedule_rule.lead", country=country.name, level=str(employee.level))]
     parts += [blockquote(text) for _, text in t.quoted("schedule_rule", key)]
     if country.payment_group == "ruling":

@@ -106,3 +106,16 @@ def test_an_email_from_the_address_on_record_is_identified_case_insensitively(as
     response = ask("estimate at $27", channel="email", address="alice.smith@EXAMPLE.com")
     assert response.employee_id == "E1"
     assert response.private_to == "Alice.Smith@example.com"
+
+
+def test_a_running_conversation_uses_a_grid_imported_after_it_started(ask, conversation, tmp_path):
+    from bot.imports import import_file
+
+    assert "$2,800.00" in ask("what would I get at $27?").primary.text
+    grid = tmp_path / "grid2.csv"
+    grid.write_text("exercise_price,expiration_date,multi_year_grant,average_closing_price,price_per_option\n"
+                    "33.00,2010-04-24,0,0.00,0.0000\n33.00,2010-04-24,0,40.00,4.0000\n"
+                    "45.00,2007-07-03,0,0.00,0.0000\n45.00,2007-07-03,0,40.00,2.0000\n")
+    import_file(conversation.db, "grid", grid)
+    # $27: 27/40 x 4.00 = 2.70 x 1,000 = 2,700.00 and 27/40 x 2.00 = 1.35 x 2,000 = 2,700.00
+    assert "$5,400.00" in ask("what would I get at $27?").primary.text

@@ -16,7 +16,7 @@ from bot.timestamps import from_db, to_db
 
 IDLE_TIMEOUT = timedelta(minutes=30)
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
     asker      TEXT NOT NULL,
     channel    TEXT NOT NULL,
@@ -36,7 +36,6 @@ def expired(updated_at: datetime, now: datetime) -> bool:
 class ConversationStore:
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
-        db.executescript(_SCHEMA)
 
     def get(self, asker: str, channel: str, now: datetime) -> dict[str, Any] | None:
         """The state, or None when there is none or it has expired (expired state is deleted)."""

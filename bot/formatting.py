@@ -59,3 +59,26 @@ def deadline_sentence(deadline: date) -> str:
     clock = pacific.strftime("%I:%M %p").lstrip("0")
     return (f"Midnight New York City/Eastern Time ({clock} U.S. Pacific Time) on "
             f"{deadline.strftime('%A')}, {long_date(deadline)}")
+
+
+# Characters that can rewrite what a terminal shows: C0/C1 controls (ESC starts the escape
+# sequences), DEL, and the bidirectional overrides that reorder a line on screen.
+_INVISIBLE = {c for c in range(0x20) if c not in (0x09, 0x0A)} | {0x7F} | set(range(0x80, 0xA0)) | set(
+    range(0x202A, 0x202F)) | set(range(0x2066, 0x206A))
+_VISIBLE = {c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}" for c in _INVISIBLE}
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def visible(text: str) -> str:
+    """What someone wrote, with control and escape sequences shown as \\x1b etc. instead of obeyed.
+
+    Staff read employees' messages in a terminal (`sotp queue show`) and in exports;
+    a message must not be able to move the cursor, recolour or forge lines there.
+    Newlines and tabs are kept.
+    """
+    return text.translate(_VISIBLE)
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell a spreadsheet will not run as a formula (OWASP: prefix with an apostrophe)."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell

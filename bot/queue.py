@@ -22,6 +22,8 @@ from typing import Any, Iterator, Sequence
 import sqlite_utils
 
 from bot.audit import AuditEvent, AuditLog
+from bot.db import write_transaction
+from bot.outbox import Outbound, Outbox, OutboxRow
 from bot.business_hours import BusinessHours
 from bot.timestamps import from_db, optional_from_db, to_db
 
@@ -42,7 +44,7 @@ def _sql_list(values: Sequence[str]) -> str:
     return ", ".join(f"'{v}'" for v in values)
 
 
-_SCHEMA = f"""
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS tickets (
     number                INTEGER PRIMARY KEY AUTOINCREMENT,
     requester_employee_id TEXT,
@@ -70,27 +72,12 @@ CREATE TABLE IF NOT EXISTS ticket_messages (
     created_at    TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS ticket_messages_ticket ON ticket_messages (ticket_number);
-CREATE TABLE IF NOT EXISTS outbox (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
-    ticket_number INTEGER NOT NULL REFERENCES tickets (number),
-    channel       TEXT NOT NULL,
-    address       TEXT NOT NULL COLLATE NOCASE,
-    employee_id   TEXT,
-    text          TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    delivered_at  TEXT
-);
-CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox (ticket_number);
-CREATE INDEX IF NOT EXISTS outbox_pending_employee ON outbox (employee_id) WHERE delivered_at IS NULL;
-CREATE INDEX IF NOT EXISTS outbox_pending_address ON outbox (address) WHERE delivered_at IS NULL;
-CREATE INDEX IF NOT EXISTS outbox_pending_channel ON outbox (channel) WHERE delivered_at IS NULL;
 """
 
 _TICKET_COLUMNS = (
     "number, requester_employee_id, requester_address, channel, category, text, status, assignee, "
     "created_at, updated_at, last_staff_reply_at, resolved_at, resolution_note"
 )
-_OUTBOX_COLUMNS = "id, ticket_number, channel, address, employee_id, text, created_at, delivered_at"
 
 
 class QueueError(Exception):
@@ -135,18 +122,6 @@ class TicketMessage:
     author: str
     text: str
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class OutboxItem:
-    id: int
-    ticket_id: str
-    channel: str
-    address: str
-    employee_id: str | None
-    text: str
-    created_at: datetime
-    delivered_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -196,14 +171,6 @@ def _ticket(row: tuple[Any, ...]) -> Ticket:
     )
 
 
-def _outbox_item(row: tuple[Any, ...]) -> OutboxItem:
-    item_id, number, channel, address, employee_id, text, created_at, delivered_at = row
-    return OutboxItem(
-        id=item_id, ticket_id=format_ticket_id(number), channel=channel, address=address, employee_id=employee_id,
-        text=text, created_at=from_db(created_at), delivered_at=optional_from_db(delivered_at),
-    )
-
-
 def _requester_clause(employee_id: str | None, address: str | None) -> tuple[str, tuple[str, ...]]:
     """Same requester: the same employee id when known, else the same address (and no employee id)."""
     if employee_id:
@@ -233,33 +200,13 @@ def _name(value: str, what: str) -> str:
 class Queue:
     def __init__(self, db: sqlite_utils.Database, audit: AuditLog | None = None) -> None:
         self.db = db
-        self.audit = audit
-        db.executescript(_SCHEMA)
+        self.audit = audit if audit is not None else AuditLog(db)
 
     # -- transactions ---------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[None]:
-        """One state change, all or nothing.
-
-        On its own it is a BEGIN IMMEDIATE transaction, which takes the write lock before the
-        first read; inside a caller's transaction it is a savepoint of that transaction.
-        """
-        conn = self.db.conn
-        nested = conn.in_transaction
-        conn.execute("SAVEPOINT queue_change" if nested else "BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                if nested:
-                    conn.execute("ROLLBACK TO queue_change")
-                    conn.execute("RELEASE queue_change")
-                else:
-                    conn.execute("ROLLBACK")
-            raise
-        else:
-            conn.execute("RELEASE queue_change" if nested else "COMMIT")
+    def _write(self) -> contextlib.AbstractContextManager[Any]:
+        """One state change, all or nothing: BEGIN IMMEDIATE on its own, a savepoint inside a turn."""
+        return write_transaction(self.db)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -302,26 +249,10 @@ class Queue:
         )
         return [_ticket(row) for row in rows]
 
-    def outbox(self, ticket_id: str) -> builtins.list[OutboxItem]:
-        """Everything queued for the requester of this ticket, delivered or not, oldest first."""
+    def outbox(self, ticket_id: str) -> builtins.list[OutboxRow]:
+        """Everything queued for the requester of this ticket, sent or not, oldest first."""
         ticket = self.get(ticket_id)
-        rows = self.db.execute(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE ticket_number = ? ORDER BY id", (ticket.number,)
-        )
-        return [_outbox_item(row) for row in rows]
-
-    def pending_outbox(self, *, employee_id: str | None = None, address: str | None = None,
-                       channel: str | None = None) -> builtins.list[OutboxItem]:
-        """Undelivered items matching every filter given (none given: all of them), oldest first."""
-        where, params = ["delivered_at IS NULL"], []
-        for column, value in (("employee_id", employee_id), ("address", address), ("channel", channel)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        rows = self.db.execute(
-            f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE {' AND '.join(where)} ORDER BY id", params
-        )
-        return [_outbox_item(row) for row in rows]
+        return builtins.list(Outbox(self.db, self.audit).rows(ticket=ticket.id))
 
     def overdue(self, now: datetime, business_hours: float, hours: BusinessHours) -> builtins.list[Ticket]:
         """Tickets not resolved, with no staff reply yet, older than business_hours business hours."""
@@ -336,11 +267,12 @@ class Queue:
 
     # -- changing -------------------------------------------------------------------------------
 
-    def _add_message(self, number: int, kind: str, author: str, text: str, now: datetime) -> None:
-        self.db.execute(
+    def _add_message(self, number: int, kind: str, author: str, text: str, now: datetime) -> int:
+        cursor = self.db.execute(
             "INSERT INTO ticket_messages (ticket_number, author_kind, author, text, created_at) VALUES (?, ?, ?, ?, ?)",
             (number, kind, author, text, to_db(now)),
         )
+        return _rowid(cursor)
 
     def _existing(self, number: int) -> Ticket:
         ticket = self._fetch(number)
@@ -429,10 +361,11 @@ class Queue:
             )
             return Claim(self._existing(ticket.number), previous)
 
-    def reply(self, ticket_id: str, staff: str, text: str, now: datetime) -> OutboxItem:
-        """A staff answer: added to the thread and queued for the requester's own channel and address.
+    def reply(self, ticket_id: str, staff: str, text: str, now: datetime) -> OutboxRow:
+        """A staff answer: added to the thread and queued in the outbox for the requester's own channel.
 
-        An open ticket becomes claimed by the staff member who replies.
+        An open ticket becomes claimed by the staff member who replies. The outbox key is the
+        thread message's id, so the reply is delivered once whatever retries or restarts.
         """
         staff = _name(staff, "the staff member's name")
         text = _required(text, "the reply")
@@ -443,26 +376,25 @@ class Queue:
             stamp = to_db(now)
             if ticket.status == "open":
                 self._add_message(ticket.number, "system", "queue", f"Claimed by {staff}.", now)
-            self._add_message(ticket.number, "staff", staff, text, now)
+            message_id = self._add_message(ticket.number, "staff", staff, text, now)
             self.db.execute(
                 "UPDATE tickets SET status = 'claimed', assignee = COALESCE(assignee, ?), "
                 "last_staff_reply_at = ?, updated_at = ? WHERE number = ?",
                 (staff, stamp, stamp, ticket.number),
             )
-            cursor = self.db.execute(
-                "INSERT INTO outbox (ticket_number, channel, address, employee_id, text, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (ticket.number, ticket.channel, ticket.requester_address, ticket.requester_employee_id, text, stamp),
-            )
-            item_id = _rowid(cursor)
-            if self.audit is not None:
-                self.audit.record(AuditEvent(
-                    at=now, direction="out", kind="staff-reply", channel=ticket.channel,
-                    address=ticket.requester_address, employee_id=ticket.requester_employee_id,
-                    intent=None, sections=(), ticket=ticket.id, text=text,
-                ))
-            row = self.db.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?", (item_id,)).fetchone()
-            return _outbox_item(row)
+            outbox = Outbox(self.db, self.audit)
+            outbox.enqueue(Outbound(
+                key=f"staff:{message_id}", channel=ticket.channel, recipient=ticket.requester_address,
+                kind="staff-reply", payload={"ticket": ticket.id, "text": text, "staff": staff},
+                employee_id=ticket.requester_employee_id, ticket=ticket.id), now)
+            self.audit.record(AuditEvent(
+                at=now, direction="out", kind="staff-reply", channel=ticket.channel,
+                address=ticket.requester_address, employee_id=ticket.requester_employee_id,
+                intent=None, sections=(), ticket=ticket.id, text=text,
+            ))
+            row = outbox.by_key(f"staff:{message_id}")
+            assert row is not None  # enqueued just above, in this transaction
+            return row
 
     def resolve(self, ticket_id: str, staff: str, now: datetime, note: str | None = None) -> Ticket:
         """open or claimed -> resolved; the note is kept and the thread records who resolved it."""
@@ -482,19 +414,3 @@ class Queue:
                 (staff, stamp, note, stamp, ticket.number),
             )
             return self._existing(ticket.number)
-
-    def mark_delivered(self, ids: Sequence[int], now: datetime) -> int:
-        """Record delivery of outbox items; an item is delivered once (a second mark changes nothing).
-
-        Returns how many items were newly marked.
-        """
-        if not ids:
-            return 0
-        stamp = to_db(now)
-        with self._write():
-            marked = 0
-            for item_id in ids:
-                marked += self.db.execute(
-                    "UPDATE outbox SET delivered_at = ? WHERE id = ? AND delivered_at IS NULL", (stamp, int(item_id))
-                ).rowcount
-            return marked

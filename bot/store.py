@@ -20,6 +20,7 @@ import sqlite_utils
 from bot.calc.records import Employee, Grant, GridPoint, SeriesKey
 from bot.elections import ElectionRecord
 from bot.config import Settings, data_path
+from bot.db import write_transaction
 
 EMPLOYEE_COLUMNS: tuple[str, ...] = (
     "employee_id", "name", "email", "slack_user_id", "country", "level", "worker_type", "status",
@@ -38,7 +39,7 @@ ELECTION_COLUMNS: tuple[str, ...] = (
     "employee_id", "action", "method", "submitted_at", "signed_form_received_at",
 )
 
-_SCHEMA = """
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS employees (
     employee_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -98,15 +99,11 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 
-def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (creating if needed) a database with the calc tables, in WAL mode."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite_utils.Database(path)
-    db.enable_wal()
-    db.conn.execute("PRAGMA busy_timeout = 5000")
-    db.conn.executescript(_SCHEMA)
-    return db
+def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed, unless create=False) the database, every table up to date (bot.db)."""
+    from bot.db import connect
+
+    return connect(path, create=create)
 
 
 # --- writes -------------------------------------------------------------------------
@@ -118,7 +115,7 @@ def replace_rows(db: sqlite_utils.Database, kind: str, rows: Sequence[Sequence[A
         raise ValueError(f"unknown data kind: {kind}")
     placeholders = ", ".join("?" for _ in columns)
     sql = f"INSERT INTO {kind} ({', '.join(columns)}) VALUES ({placeholders})"
-    with db.atomic():
+    with write_transaction(db):
         db.conn.execute(f"DELETE FROM {kind}")
         db.conn.executemany(sql, rows)
         _touch(db, kind)
@@ -134,7 +131,7 @@ def _touch(db: sqlite_utils.Database, kind: str) -> None:
 
 
 def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
-    with db.atomic():
+    with write_transaction(db):
         db.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -10,9 +10,13 @@ append-only audit trail (bot.audit).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
+import threading
 import tomllib
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -22,6 +26,9 @@ import sqlite_utils
 
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
+from bot.db import Connections, DatabaseUnavailable, write_transaction
+from bot.ledger import Ledger
+from bot.outbox import Outbox
 from bot.calc import CalcError, InvalidPrice, NotEligible
 from bot.calc.calendar import election_deadline_at
 from bot.calc.estimate import TABLE_PRICES, estimate
@@ -36,7 +43,9 @@ from handlers.assistant import Assistant, Knowledge, blockquote, default_knowled
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
 from handlers.identity import asker_key, identify
+from handlers.hardening import MATCH_LIMIT, harden, storable
 from handlers.messages import Incoming, Response
+from handlers.outgoing import plan, render, response_from_json, response_to_json
 from handlers.prices import find_price
 from handlers.reply import Reply
 from handlers.router import RULES_FILE, Route, route
@@ -82,6 +91,8 @@ def _patterns() -> _Patterns:
     )
 
 
+log = logging.getLogger("sotp.core")
+
 _CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3}
 
 
@@ -97,36 +108,120 @@ class _Turn:
     text: str = ""                     # the cleaned message
     ticket: str | None = None
     notes: list[str] = field(default_factory=list)
+    routed_text: str = ""              # the hardened message before cleaning (what the router reads)
 
 
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class Conversation:
-    """The core every channel calls: handle(Incoming) -> Response."""
+class _Stores(threading.local):
+    """This thread's connection and the stores on it (SQLite connections are per thread)."""
 
-    def __init__(self, db: sqlite_utils.Database, settings: Settings, *, knowledge: Knowledge | None = None,
-                 clock: Callable[[], datetime] = _utc_now) -> None:
-        self.db = db
+    db: sqlite_utils.Database | None = None
+    audit: AuditLog
+    queue: Queue
+    states: ConversationStore
+    outbox: Outbox
+    ledger: Ledger
+
+
+class Conversation:
+    """The core every channel calls: handle(Incoming) -> Response, from any thread; ahandle from asyncio.
+
+    One message is one transaction (BEGIN IMMEDIATE): the inbound audit record, ticket
+    changes, outbox rows, conversation state and the outbound audit records commit
+    together, only once the reply exists. If the turn fails, nothing of it is kept but
+    an audit record of the failure, and the asker gets a short, safe reply.
+    """
+
+    def __init__(self, db: sqlite_utils.Database | Connections, settings: Settings, *,
+                 knowledge: Knowledge | None = None, clock: Callable[[], datetime] = _utc_now) -> None:
+        self.connections = db if isinstance(db, Connections) else Connections.around(db)
         self.settings = settings
         self.knowledge = knowledge or default_knowledge()
         self.t = self.knowledge.templates
         self.assistant = Assistant(self.knowledge, election_deadline=settings.election_deadline)
-        self.audit = AuditLog(db)
-        self.queue = Queue(db, audit=self.audit)
-        self.states = ConversationStore(db)
         self.clock = clock
+        self._local = _Stores()
+        # channel -> a callable that wakes its delivery worker after a turn enqueued for it
+        self.wakers: dict[str, Callable[[], None]] = {}
+
+    # ------------------------------------------------------------ per thread
+    def _stores(self) -> _Stores:
+        local, db = self._local, self.connections.db()
+        if local.db is not db:
+            local.db = db
+            local.audit = AuditLog(db)
+            local.queue = Queue(db, audit=local.audit)
+            local.states = ConversationStore(db)
+            local.outbox = Outbox(db, local.audit)
+            local.ledger = Ledger(db)
+        return local
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        return self.connections.db()
+
+    @property
+    def audit(self) -> AuditLog:
+        return self._stores().audit
+
+    @property
+    def queue(self) -> Queue:
+        return self._stores().queue
+
+    @property
+    def states(self) -> ConversationStore:
+        return self._stores().states
+
+    @property
+    def outbox(self) -> Outbox:
+        return self._stores().outbox
 
     # ------------------------------------------------------------------ entry
+    async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
+        """handle() for an asyncio caller: the blocking turn runs in a worker thread, off the loop."""
+        return await asyncio.to_thread(self.handle, incoming, remember=remember)
+
     def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
         """Answer one message. remember=False answers it on its own: no earlier context, none kept."""
         now = self.clock()
+        if not incoming.message_id:
+            incoming = replace(incoming, message_id=f"{incoming.channel}-{uuid.uuid4().hex}")
+        assert incoming.message_id is not None
+        try:
+            with write_transaction(self.db):
+                earlier = self._stores().ledger.seen(incoming.channel, incoming.message_id, now)
+                if earlier is not None:
+                    log.info("duplicate message answered before, channel=%s message_id=%s",
+                             incoming.channel, incoming.message_id)
+                    return response_from_json(earlier, duplicate=True)
+                response = self._turn(incoming, now, remember)
+                keys = []
+                for item in plan(incoming, response):
+                    if self.outbox.enqueue(item, now) is not None:
+                        keys.append(item.key)
+                response = replace(response, outbox_keys=tuple(keys))
+                self._stores().ledger.remember(incoming.channel, incoming.message_id, now,
+                                               response_to_json(response))
+        except Exception as exc:  # the error boundary of a turn: the asker always gets an answer
+            return self._failed(incoming, now, exc)
+        if keys:
+            self._notify(incoming.channel)
+        return response
+
+    def _turn(self, incoming: Incoming, now: datetime, remember: bool) -> Response:
+        hardened = harden(incoming.text)
         employee = identify(self.db, incoming)
         key = asker_key(incoming, employee)
         state = (self.states.get(key, incoming.channel, now) or {}) if remember else {}
-        turn = _Turn(incoming, employee, key, dict(state), now, clean_message(incoming.text))
+        turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
+        turn.routed_text = hardened.text
         answer = self._answer(turn)
+        if hardened.truncated:
+            answer = replace(answer, parts=(self.t.text("input.truncated", limit=f"{MATCH_LIMIT:,}"),
+                                            *answer.parts))
         replies = [*self._staff_messages(turn), answer]
         if incoming.shared and any(r.privacy == "private" for r in replies):
             replies = [Reply(answer.intent, (self.t.text("private.pointer"),), (), answer.confidence), *replies]
@@ -134,7 +229,30 @@ class Conversation:
         if remember:
             self.states.put(key, incoming.channel, turn.state, now)
         self._record(turn, answer, replies)
-        return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn))
+        return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn),
+                        message_id=incoming.message_id)
+
+    def _failed(self, incoming: Incoming, now: datetime, exc: Exception) -> Response:
+        """Nothing of the turn was kept; record that it failed (if the database lets us) and say so safely."""
+        log.error("turn failed channel=%s message_id=%s: %s: %s", incoming.channel, incoming.message_id,
+                  type(exc).__name__, exc, exc_info=not isinstance(exc, DatabaseUnavailable))
+        reason = str(exc) if isinstance(exc, DatabaseUnavailable) else type(exc).__name__
+        try:
+            self.audit.record(AuditEvent(now, "in", "failure", incoming.channel, storable(incoming.address),
+                                         incoming.employee_id, None, (), None,
+                                         f"[not answered: {reason}; message id {incoming.message_id}]\n"
+                                         + storable(incoming.text)))
+        except Exception as again:  # the database itself is the problem: the log line is the record
+            log.error("could not record the failed turn channel=%s message_id=%s: %s",
+                      incoming.channel, incoming.message_id, again)
+        reply = Reply("other", (self.t.text("failure.text"),), (), 0.0)
+        return Response((reply,), None, None, message_id=incoming.message_id)
+
+    def _notify(self, channel: str) -> None:
+        """Wake the channel's delivery worker, if one runs in this process."""
+        waker = self.wakers.get(channel)
+        if waker is not None:
+            waker()
 
     def _private_to(self, turn: _Turn) -> str | None:
         """Private replies go to the employee's own Slack account or email address on record, never elsewhere."""
@@ -153,7 +271,7 @@ class Conversation:
         followed = self._followup(turn)
         if followed is not None:
             return followed
-        decision = route(turn.incoming.text)
+        decision = route(turn.routed_text)
         if decision.handoff:
             earlier = turn.state.get("question")
             text = decision.text if not earlier or earlier == decision.text else (
@@ -376,23 +494,31 @@ class Conversation:
         return Reply("other", (self.t.text("ticket.added", ticket=ticket.id),), (), 1.0, ticket=ticket.id)
 
     def _staff_messages(self, turn: _Turn) -> list[Reply]:
-        """Replies staff queued for this requester, handed over on their next message (privately)."""
-        if turn.employee is not None:
-            items = self.queue.pending_outbox(employee_id=turn.employee.employee_id)
-        else:
-            items = self.queue.pending_outbox(address=turn.incoming.address)
-        replies = [Reply("staff", (self.t.text("staff.lead", ticket=item.ticket_id), blockquote(item.text)),
-                         (), 1.0, "private", ticket=item.ticket_id) for item in items]
-        if items:
-            self.queue.mark_delivered([item.id for item in items], turn.now)
+        """Staff replies queued for this asker on the CLI, handed over with this turn (privately).
+
+        The terminal has no worker of its own: its rows are claimed and completed inside the
+        turn's transaction, so a turn that fails leaves them pending. Slack and email staff
+        replies are delivered by those channels' workers, never here.
+        """
+        if turn.incoming.channel != "cli":
+            return []
+        employee_id = turn.employee.employee_id if turn.employee else None
+        rows = self.outbox.claim("cli", turn.now, limit=20, employee_id=employee_id,
+                                 recipient=None if employee_id else turn.incoming.address)
+        lead = self.t.text("staff.lead")
+        replies: list[Reply] = []
+        for row in rows:
+            replies.extend(render(row.kind, row.payload, lead))
+            self.outbox.complete(row, turn.now, provider_ref=turn.incoming.message_id)
         return replies
 
     # ------------------------------------------------------------------ audit
     def _record(self, turn: _Turn, answer: Reply, replies: list[Reply]) -> None:
         incoming, employee_id = turn.incoming, turn.employee.employee_id if turn.employee else None
-        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, incoming.address, employee_id,
-                                     answer.intent, (), turn.ticket, incoming.text))
+        address = storable(incoming.address)
+        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
+                                     answer.intent, (), turn.ticket, storable(incoming.text)))
         for reply in replies:
-            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, incoming.address,
+            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, address,
                                          employee_id, reply.intent, reply.sections, reply.ticket or turn.ticket,
                                          reply.text))

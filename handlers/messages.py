@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
 
 from handlers.reply import Reply
 
@@ -19,6 +19,12 @@ class Incoming:
     shared: bool = False               # said where others read it (a Slack channel, not a DM)
     profile_email: str | None = None   # the Slack profile's email, when the transport knows it
     employee_id: str | None = None     # identity asserted by a trusted channel (the CLI's --employee)
+    # The channel's own id of this message (Slack "C123:1700000000.000100", the email Message-ID);
+    # a message seen before on the same channel is answered once. None: the core makes one up.
+    message_id: str | None = None
+    reply_ref: str | None = None       # what a reply threads under: Slack thread_ts, the email Message-ID
+    conversation: str | None = None    # Slack: the channel id the message was said in
+    metadata: Mapping[str, str] = field(default_factory=dict)   # transport extras (email subject, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +32,9 @@ class Response:
     replies: tuple[Reply, ...]         # in order; private ones only ever go privately
     employee_id: str | None            # the identified asker, if any
     private_to: str | None             # where private replies go: Slack user id or the email on record
+    message_id: str | None = None      # the message's id (the channel's, or the one the core made up)
+    outbox_keys: tuple[str, ...] = ()  # the outbox rows this turn enqueued for a channel worker
+    duplicate: bool = False            # the message was answered before: this is that answer again
 
     @property
     def primary(self) -> Reply:

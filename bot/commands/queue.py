@@ -15,7 +15,8 @@ from bot.audit import AuditLog
 from bot.business_hours import PACIFIC, BusinessHours
 from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
 from bot.config import Settings
-from bot.queue import STATUSES, OutboxItem, Queue, QueueError, Ticket, TicketMessage
+from bot.outbox import OutboxRow
+from bot.queue import STATUSES, Queue, QueueError, Ticket, TicketMessage
 from bot.store import open_db
 
 TEXT_WIDTH = 60  # characters of a ticket's first line shown in a listing
@@ -116,7 +117,7 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def as_json(record: Ticket | TicketMessage | OutboxItem) -> dict[str, Any]:
+def as_json(record: Ticket | TicketMessage | OutboxRow) -> dict[str, Any]:
     return {key: _iso(value) for key, value in dataclasses.asdict(record).items()}
 
 
@@ -190,8 +191,10 @@ def _show(args: argparse.Namespace) -> int:
     if outbox:
         lines += ["", "Queued for the requester:"]
         for item in outbox:
-            state = f"delivered {pacific(item.delivered_at)}" if item.delivered_at else "not delivered yet"
-            lines.append(f"  #{item.id}  {pacific(item.created_at)}  to {item.address} via {item.channel}: {state}")
+            state = {"sent": f"delivered {pacific(item.sent_at)}" if item.sent_at else "delivered",
+                     "pending": "not delivered yet", "failed": f"NOT DELIVERED: {item.last_error}",
+                     "cancelled": "cancelled"}[item.status]
+            lines.append(f"  #{item.id}  {pacific(item.created_at)}  to {item.recipient} via {item.channel}: {state}")
     print("\n".join(lines))
     return 0
 
@@ -216,14 +219,14 @@ def _reply(args: argparse.Namespace) -> int:
     queue, _ = _queue(args)
     try:
         item = queue.reply(args.id, args.staff, args.text, datetime.now(timezone.utc))
-        ticket = queue.get(item.ticket_id)
+        ticket = queue.get(args.id)
     except QueueError as exc:
         raise CommandError(str(exc)) from exc
     if args.json:
         emit_json({"ticket": as_json(ticket), "outbox": as_json(item)})
     else:
         print(f"{ticket.id}: reply queued (outbox #{item.id}) for "
-              f"{_who(ticket.requester, item.channel, item.address)}")
+              f"{_who(ticket.requester, item.channel, item.recipient)}")
         print(f"{ticket.id} is {ticket.status} by {ticket.assignee}")
     return 0
 

@@ -53,16 +53,26 @@ def test_after_not_sure_person_passes_the_original_question_to_compchng(ask, con
     assert conversation.queue.get("CC-000001").text == "what about the thing with the form for the other option stuff"
 
 
-def test_a_staff_reply_is_handed_over_on_the_employees_next_message_once(ask, conversation, clock):
-    ask("I never received the launch email")
+def test_a_staff_reply_on_the_cli_is_handed_over_on_the_employees_next_message_once(ask, conversation, clock):
+    ask("I never received the launch email", channel="cli", address="cli:E1", employee_id="E1")
     conversation.queue.claim("CC-000001", "Pat", clock.now)
     conversation.queue.reply("CC-000001", "Pat", "We re-sent it to your inbox.", clock.now + timedelta(minutes=5))
     clock.advance(hours=2)
-    first = ask("thanks")
+    first = ask("thanks", channel="cli", address="cli:E1", employee_id="E1")
     assert first.replies[0].text.startswith("Microsoft Stock Services replied about ticket CC-000001:")
     assert "> We re-sent it to your inbox." in first.replies[0].text
     assert first.replies[0].privacy == "private"
-    assert not any("re-sent" in r.text for r in ask("ok").replies)
+    assert not any("re-sent" in r.text for r in ask("ok", channel="cli", address="cli:E1", employee_id="E1").replies)
+    [row] = conversation.queue.outbox("CC-000001")
+    assert (row.status, row.sent_at) == ("sent", clock.now)
+
+
+def test_a_staff_reply_to_a_slack_ticket_waits_in_the_outbox_for_the_slack_worker(ask, conversation, clock):
+    ask("I never received the launch email")
+    conversation.queue.reply("CC-000001", "Pat", "We re-sent it to your inbox.", clock.now)
+    assert not any("re-sent" in r.text for r in ask("thanks").replies)
+    [row] = [r for r in conversation.queue.outbox("CC-000001") if r.kind == "staff-reply"]
+    assert (row.status, row.channel, row.recipient, row.kind) == ("pending", "slack", "U0ALICE", "staff-reply")
 
 
 def test_every_message_and_reply_is_in_the_audit_trail(ask, conversation):

@@ -6,6 +6,7 @@ import pytest
 
 from bot.audit import AuditLog
 from bot.business_hours import BusinessHours
+from bot.outbox import Outbox
 from bot.queue import InvalidTransition, Queue, QueueError, TicketNotFound, parse_ticket_ref
 from bot.store import open_db
 
@@ -209,8 +210,9 @@ def test_a_reply_is_queued_for_the_requesters_channel_and_address(queue):
     ticket, _ = open_for_jane(queue)
     later = MONDAY + timedelta(hours=2)
     item = queue.reply(ticket.id, "alice", "We found the grant.", later)
-    assert (item.ticket_id, item.channel, item.address, item.employee_id) == (ticket.id, "email", JANE_MAIL, JANE)
-    assert (item.text, item.created_at, item.delivered_at) == ("We found the grant.", later, None)
+    assert (item.ticket, item.channel, item.recipient, item.employee_id) == (ticket.id, "email", JANE_MAIL, JANE)
+    assert (item.kind, item.payload["text"], item.created_at, item.status) == (
+        "staff-reply", "We found the grant.", later, "pending")
 
 
 def test_a_reply_joins_the_thread_and_sets_the_last_staff_reply(queue):
@@ -241,7 +243,7 @@ def test_replying_to_a_resolved_ticket_is_refused_and_queues_nothing(queue):
     queue.resolve(ticket.id, "alice", MONDAY)
     with pytest.raises(InvalidTransition, match="^CC-000001 is resolved; it cannot be replied to$"):
         queue.reply(ticket.id, "bob", "Too late", MONDAY)
-    assert queue.pending_outbox() == []
+    assert queue.outbox(ticket.id) == []
 
 
 def test_a_reply_is_recorded_in_the_audit_trail(queue, audit):
@@ -262,7 +264,7 @@ def test_a_reply_whose_audit_record_fails_changes_nothing(queue, db):
     after = queue.get(ticket.id)
     assert (after.status, after.assignee, after.last_staff_reply_at) == ("open", None, None)
     assert len(queue.messages(ticket.id)) == 1
-    assert queue.pending_outbox() == []
+    assert queue.outbox(ticket.id) == []
 
 
 def test_resolving_keeps_the_note_and_records_who_resolved(queue):
@@ -325,25 +327,25 @@ def test_list_is_oldest_first_and_filters_by_status(queue):
 
 # -- outbox -------------------------------------------------------------------------------------------
 
-def test_a_queued_reply_is_delivered_once(queue):
+def test_a_queued_reply_is_delivered_once(queue, db):
     ticket, _ = open_for_jane(queue)
     item = queue.reply(ticket.id, "alice", "We found the grant.", MONDAY)
     delivered = MONDAY + timedelta(minutes=1)
-    assert [i.id for i in queue.pending_outbox(employee_id=JANE)] == [item.id]
-    assert queue.mark_delivered([item.id], delivered) == 1
-    assert queue.pending_outbox(employee_id=JANE) == []
-    assert queue.mark_delivered([item.id], delivered + timedelta(hours=1)) == 0
-    assert queue.outbox(ticket.id)[0].delivered_at == delivered
+    outbox = Outbox(db)
+    [claimed] = outbox.claim("email", delivered)
+    assert claimed.id == item.id and outbox.complete(claimed, delivered, provider_ref="<m1@x>")
+    assert outbox.claim("email", delivered + timedelta(hours=1)) == []
+    assert not outbox.complete(claimed, delivered + timedelta(hours=1))
+    assert (queue.outbox(ticket.id)[0].status, queue.outbox(ticket.id)[0].sent_at) == ("sent", delivered)
 
 
-def test_pending_replies_are_found_by_address_and_by_channel(queue):
+def test_replies_are_queued_for_each_requesters_own_channel(queue, db):
     janes, _ = open_for_jane(queue)
     ravis, _ = open_for_ravi(queue)
     for_jane = queue.reply(janes.id, "alice", "For Jane", MONDAY)
     for_ravi = queue.reply(ravis.id, "alice", "For Ravi", MONDAY)
-    assert [i.id for i in queue.pending_outbox(address=JANE_MAIL)] == [for_jane.id]
-    assert [i.id for i in queue.pending_outbox(channel="slack")] == [for_ravi.id]
-    assert [i.id for i in queue.pending_outbox()] == [for_jane.id, for_ravi.id]
+    assert [(r.id, r.recipient) for r in Outbox(db).rows(channel="email")] == [(for_jane.id, JANE_MAIL)]
+    assert [r.id for r in Outbox(db).rows(channel="slack")] == [for_ravi.id]
 
 
 # -- overdue ------------------------------------------------------------------------------------------
@@ -388,21 +390,18 @@ def test_requester_and_status_lookups_use_indexes(queue, db, query_plans):
         queue.open_tickets_of(employee_id=JANE),
         queue.open_tickets_of(address="someone@example.com"),
         queue.list("open"),
-        queue.pending_outbox(employee_id=JANE),
-        queue.pending_outbox(address=JANE_MAIL),
     ))
-    assert len(plans) == 5
-    for plan, index in zip(plans, ["tickets_employee", "tickets_address", "tickets_status",
-                                   "outbox_pending_employee", "outbox_pending_address"]):
+    assert len(plans) == 3
+    for plan, index in zip(plans, ["tickets_employee", "tickets_address", "tickets_status"]):
         assert f"USING INDEX {index}" in plan, plan
         assert "SCAN" not in plan, plan
 
 
-def test_the_queue_works_without_an_audit_log(db):
+def test_a_queue_made_without_an_audit_log_still_records_staff_replies(db):
     queue = Queue(db)
     ticket, _ = open_for_jane(queue)
-    assert queue.reply(ticket.id, "alice", "Hello", MONDAY).ticket_id == "CC-000001"
-    assert list(AuditLog(db).since(MONDAY)) == []
+    assert queue.reply(ticket.id, "alice", "Hello", MONDAY).ticket == "CC-000001"
+    assert [e.kind for e in AuditLog(db).since(MONDAY)] == ["staff-reply"]
 
 
 def test_a_change_inside_the_callers_transaction_is_undone_with_it(queue, db):

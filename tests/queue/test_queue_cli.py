@@ -122,8 +122,8 @@ def test_reply_says_what_was_queued_for_whom_and_how(capsys, seeded, path):
     assert status == 0
     assert out == ("CC-000001: reply queued (outbox #1) for E1001 via email (jane@microsoft.com)\n"
                    "CC-000001 is claimed by alice\n")
-    [item] = Queue(open_db(path)).pending_outbox(employee_id="E1001")
-    assert (item.channel, item.address, item.text) == ("email", "jane@microsoft.com", "We found the grant.")
+    [item] = Queue(open_db(path)).outbox("CC-000001")
+    assert (item.channel, item.recipient, item.payload["text"]) == ("email", "jane@microsoft.com", "We found the grant.")
 
 
 def test_resolve_with_a_note_and_then_claim_is_refused(capsys, seeded):

@@ -1,0 +1,247 @@
+"""The one way the assistant opens its SQLite database.
+
+A service calls the conversation core from worker threads and from an asyncio
+loop, so connections are per thread (`Connections`), never shared. Schemas are
+created and migrated once, by version (`PRAGMA user_version`), so that opening a
+database for reading never needs the write lock: during a long import a reader
+must not wait on it. Every connection runs in WAL mode with a busy timeout and
+with recursive triggers on (so that `REPLACE` fires the audit trail's delete
+protection). SQLite's own errors (locked, read-only, not a database) become
+`DatabaseUnavailable` errors a person can read; the CLI prints them in one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlite_utils
+
+log = logging.getLogger("sotp.db")
+
+# Each attempt at the write lock waits this long inside SQLite (its busy handler backs off
+# between tries); a write then tries again a few times, with jittered pauses, before it
+# gives up with DatabaseBusy.
+BUSY_TIMEOUT_MS = 2000
+WRITE_ATTEMPTS = 3
+FILE_MODE = 0o600   # the database holds personal data: readable by its owner only
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be used right now; the message says what to do."""
+
+
+class DatabaseMissing(DatabaseUnavailable):
+    pass
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    pass
+
+
+class DatabaseReadOnly(DatabaseUnavailable):
+    pass
+
+
+class DatabaseCorrupt(DatabaseUnavailable):
+    pass
+
+
+def translate(exc: sqlite3.Error, path: str | Path) -> DatabaseUnavailable | None:
+    """The readable error for one of SQLite's own, or None if it is a bug of ours (bad SQL)."""
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(f"the database {path} is busy (another program is writing to it); "
+                            "nothing was changed: try again in a moment")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseReadOnly(f"the database {path} is read-only for this user; nothing was changed")
+    if "not a database" in text or "malformed" in text or "file is encrypted" in text:
+        return DatabaseCorrupt(f"{path} is not a usable SQLite database (corrupt or another kind of file); "
+                               "nothing was changed")
+    if "unable to open" in text or "disk i/o" in text:
+        return DatabaseUnavailable(f"the database {path} cannot be opened ({exc}); nothing was changed")
+    if "no such table" in text:
+        return DatabaseCorrupt(f"the database {path} is missing a table ({exc}); it was changed by hand "
+                               "or by another program: see `sotp audit verify`")
+    return None
+
+
+@contextlib.contextmanager
+def readable_errors(path: str | Path) -> Iterator[None]:
+    """Turn SQLite's operational errors raised inside the block into DatabaseUnavailable."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        better = translate(exc, path)
+        if better is None:
+            raise
+        raise better from exc
+
+
+def _create_file(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+    os.close(fd)
+
+
+def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> sqlite_utils.Database:
+    """A new connection for the calling thread, the schema brought up to date.
+
+    create=False refuses a path that does not exist (nothing is created). SQLite
+    gives the -wal and -shm files the database file's own permissions.
+    """
+    path = Path(path)
+    if not path.exists():
+        if not create:
+            raise DatabaseMissing(f"no database at {path}")
+        _create_file(path)
+    with readable_errors(path):
+        # check_same_thread=False only so that Connections.close() may close every thread's
+        # connection at shutdown; each connection is still used by the thread that made it.
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+                               check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = sqlite_utils.Database(conn, recursive_triggers=True, execute_plugins=False)
+            if migrate:
+                from bot.schema import migrate as run_migrations
+
+                run_migrations(db)
+        except BaseException:
+            conn.close()
+            raise
+    return db
+
+
+def path_of(db: sqlite_utils.Database) -> Path:
+    """The file a connection is open on (to open more connections to it)."""
+    return Path(db.conn.execute("PRAGMA database_list").fetchone()[2])
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database, *, attempts: int = WRITE_ATTEMPTS,
+                      sleep: Callable[[float], None] = time.sleep) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT, or a savepoint inside a transaction already open.
+
+    The write lock is taken before the first read, so a check and the change it
+    allows cannot be split by another writer. A busy database is retried with
+    jittered backoff, then DatabaseBusy.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        name = f"sp_{threading.get_ident()}_{time.monotonic_ns()}"
+        conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield db
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute(f"ROLLBACK TO {name}")
+                conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            conn.execute(f"RELEASE {name}")
+        return
+    begin_immediate(db, attempts=attempts, sleep=sleep)
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            better = translate(exc, path_of(db))
+            if better is None:
+                raise
+            raise better from exc
+
+
+def begin_immediate(db: sqlite_utils.Database, *, attempts: int = WRITE_ATTEMPTS,
+                    sleep: Callable[[float], None] = time.sleep) -> None:
+    """Take the write lock, waiting and retrying while another writer holds it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            db.conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            better = translate(exc, path_of(db))
+            if not isinstance(better, DatabaseBusy):
+                if better is None:
+                    raise
+                raise better from exc
+            if attempt == attempts:
+                raise better from exc
+            pause = min(2.0, 0.05 * 2 ** attempt) * (0.5 + random.random())
+            log.warning("database busy, retrying the write lock in %.2f s (attempt %d of %d)",
+                        pause, attempt, attempts)
+            sleep(pause)
+
+
+class _Local(threading.local):
+    db: sqlite_utils.Database | None = None
+
+
+class Connections:
+    """One connection per thread to one database file, the schema migrated once.
+
+    A connection in SQLite may only be used by the thread that made it; a service
+    calls the core from several. Opening costs well under a millisecond.
+    """
+
+    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        self._local = _Local()
+        self._all: list[sqlite_utils.Database] = []
+        self._lock = threading.Lock()
+        self._adopt(connect(self.path, create=create))
+
+    @classmethod
+    def around(cls, db: sqlite_utils.Database) -> "Connections":
+        """Use an open connection for the calling thread and new ones to its file elsewhere."""
+        self = cls.__new__(cls)
+        self.path = path_of(db)
+        self._local = _Local()
+        self._all = []
+        self._lock = threading.Lock()
+        from bot.schema import migrate as run_migrations
+
+        run_migrations(db)
+        self._adopt(db, owned=False)
+        return self
+
+    def _adopt(self, db: sqlite_utils.Database, *, owned: bool = True) -> None:
+        self._local.db = db
+        if owned:
+            with self._lock:
+                self._all.append(db)
+
+    def db(self) -> sqlite_utils.Database:
+        """This thread's connection."""
+        db = self._local.db
+        if db is None:
+            db = connect(self.path, create=False, migrate=False)
+            self._adopt(db)
+        return db
+
+    def close(self) -> None:
+        """Close every connection this object opened (call once the threads are done)."""
+        with self._lock:
+            for db in self._all:
+                with contextlib.suppress(sqlite3.Error):
+                    db.close()
+            self._all.clear()
+        self._local.db = None

@@ -1,0 +1,85 @@
+"""Every table of the assistant's database, created and changed by numbered migrations.
+
+`PRAGMA user_version` records the last migration applied. Opening an up-to-date
+database only reads that number, so it never waits for the write lock; a
+database behind the code is migrated once, in one BEGIN IMMEDIATE transaction,
+by whichever process opens it first. Each table's SQL stays in the module that
+owns the table; this list only orders them. A migration is never edited once
+released: a change is a new migration at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlite_utils
+
+log = logging.getLogger("sotp.db")
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    apply: Callable[[sqlite_utils.Database], None]
+
+
+def _script(sql: str) -> Callable[[sqlite_utils.Database], None]:
+    def apply(db: sqlite_utils.Database) -> None:
+        for statement in _statements(sql):
+            db.conn.execute(statement)
+    return apply
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a script on the semicolons that end statements (triggers keep their inner ones)."""
+    out: list[str] = []
+    current = ""
+    for line in sql.splitlines(keepends=True):
+        current += line
+        if current.strip() and sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    if current.strip():
+        out.append(current.strip())
+    return out
+
+
+def _migrations() -> tuple[Migration, ...]:
+    from bot import audit, conversations, ledger, outbox, queue, store
+
+    return (
+        Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", _script(store.SCHEMA)),
+        Migration(2, "compchng queue: tickets and their messages", _script(queue.SCHEMA)),
+        Migration(3, "audit trail", _script(audit.SCHEMA)),
+        Migration(4, "conversation state", _script(conversations.SCHEMA)),
+        Migration(5, "one outbox for every outgoing message", outbox.migrate_from_ticket_outbox),
+        Migration(6, "messages answered, by channel message id", _script(ledger.SCHEMA)),
+        Migration(7, "audit trail: hash chain, head record, insert order", audit.migrate_to_chain),
+    )
+
+
+def latest_version() -> int:
+    return _migrations()[-1].version
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply what is missing; returns the version now. Reads only, when nothing is missing."""
+    from bot.db import path_of, write_transaction
+
+    migrations = _migrations()
+    target = migrations[-1].version
+    current = int(db.conn.execute("PRAGMA user_version").fetchone()[0])
+    if current >= target:
+        return current
+    with write_transaction(db):
+        current = int(db.conn.execute("PRAGMA user_version").fetchone()[0])   # another process may have won
+        for migration in migrations:
+            if migration.version > current:
+                log.info("migrating %s to version %d: %s", path_of(db), migration.version, migration.name)
+                migration.apply(db)
+                db.conn.execute(f"PRAGMA user_version = {migration.version}")
+    return target

@@ -1,0 +1,101 @@
+"""Where a turn's replies go, and what an outbox row says: pure functions, no transport code.
+
+plan() decides, for one answered message, which outbox rows to write: the
+privacy rule lives here, so every channel applies it the same way. A private
+reply goes only to the employee's own Slack user (a DM, or an ephemeral post
+in the channel they wrote in) or to the email address on record, never to a
+shared channel and never to a Reply-To. render() turns any row's payload back
+into the replies a channel formats, whatever kind of row it is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from bot.outbox import Outbound
+from handlers.messages import Incoming, Response
+from handlers.reply import Reply
+
+# Channels whose replies a worker delivers from the outbox; the CLI prints its own at once.
+OUTBOX_CHANNELS = frozenset({"slack", "email"})
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    return asdict(reply)
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    return Reply(
+        intent=data["intent"], parts=tuple(data["parts"]), sections=tuple(data.get("sections", ())),
+        confidence=float(data.get("confidence", 1.0)), privacy=data.get("privacy", "public"),
+        ticket=data.get("ticket"), choices=tuple(data.get("choices", ())),
+    )
+
+
+def response_to_json(response: Response) -> dict[str, Any]:
+    return {"replies": [reply_to_json(r) for r in response.replies], "employee_id": response.employee_id,
+            "private_to": response.private_to, "message_id": response.message_id,
+            "outbox_keys": list(response.outbox_keys)}
+
+
+def response_from_json(data: dict[str, Any], *, duplicate: bool = False) -> Response:
+    return Response(tuple(reply_from_json(r) for r in data["replies"]), data.get("employee_id"),
+                    data.get("private_to"), message_id=data.get("message_id"),
+                    outbox_keys=tuple(data.get("outbox_keys", ())), duplicate=duplicate)
+
+
+def _payload(incoming: Incoming, replies: list[Reply], **where: Any) -> dict[str, Any]:
+    return {"replies": [reply_to_json(r) for r in replies], "reply_ref": incoming.reply_ref,
+            "in_reply_to": incoming.message_id, "metadata": dict(incoming.metadata), **where}
+
+
+def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
+    """The outbox rows of one answered message (none for the CLI, which prints the response itself)."""
+    if incoming.channel not in OUTBOX_CHANNELS or not response.replies:
+        return ()
+    base = f"reply:{incoming.channel}:{response.message_id}"
+    public = [r for r in response.replies if r.privacy != "private"]
+    private = [r for r in response.replies if r.privacy == "private"]
+    ticket = next((r.ticket for r in response.replies if r.ticket), None)
+    common = dict(kind="reply", employee_id=response.employee_id, ticket=ticket)
+    if incoming.channel == "email":
+        # One email answers one email. With anything private in it, it goes only to the address
+        # on record; a sender not on record gets general answers only (nothing private exists).
+        recipient = response.private_to or incoming.address
+        replies = list(response.replies) if response.private_to else public
+        if not replies:
+            return ()
+        return (Outbound(key=f"{base}:0", channel="email", recipient=recipient,
+                         payload=_payload(incoming, replies), **common),)
+    # Slack
+    rows: list[Outbound] = []
+    if not incoming.shared:
+        rows.append(Outbound(key=f"{base}:0", channel="slack", recipient=incoming.address,
+                             payload=_payload(incoming, list(response.replies), mode="dm",
+                                              conversation=incoming.conversation), **common))
+        return tuple(rows)
+    if public:
+        rows.append(Outbound(key=f"{base}:0", channel="slack", recipient=incoming.conversation or incoming.address,
+                             payload=_payload(incoming, public, mode="thread", conversation=incoming.conversation),
+                             **common))
+    if private and response.private_to:
+        rows.append(Outbound(key=f"{base}:1", channel="slack", recipient=response.private_to,
+                             payload=_payload(incoming, private, mode="ephemeral",
+                                              conversation=incoming.conversation), **common))
+    return tuple(rows)
+
+
+def render(kind: str, payload: dict[str, Any], staff_lead: str) -> tuple[Reply, ...]:
+    """The replies an outbox row carries. staff_lead: the template that introduces a staff reply."""
+    if "replies" in payload:
+        return tuple(reply_from_json(r) for r in payload["replies"])
+    if kind == "staff-reply":
+        from handlers.assistant import blockquote
+
+        ticket = payload["ticket"]
+        return (Reply("staff", (staff_lead.format(ticket=ticket), blockquote(payload["text"])), (), 1.0,
+                      "private", ticket=ticket),)
+    text = payload.get("text", "")
+    return (Reply(kind, (text,), tuple(payload.get("sections", ())), 1.0, payload.get("privacy", "private"),
+                  ticket=payload.get("ticket")),)

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from typing import Sequence
 
+from bot import logs
 from bot.commands._common import CommandError, report_error
 from bot.config import ConfigError
+from bot.db import DatabaseUnavailable
 
 # Order is the order of `sotp --help`.
 COMMAND_MODULES: tuple[str, ...] = (
@@ -46,12 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A person at a terminal: warnings in one line each, never a traceback.
+    logs.configure(logging.WARNING, tracebacks=False)
     parser = build_parser()
     args = parser.parse_args(argv)
     as_json = bool(getattr(args, "json", False))
     try:
         return int(args.func(args) or 0)
-    except (CommandError, ConfigError) as exc:
+    except (CommandError, ConfigError, DatabaseUnavailable) as exc:
         return report_error(str(exc), as_json)
     except KeyboardInterrupt:
         print(file=sys.stderr)

@@ -91,7 +91,8 @@ def _create_file(path: Path) -> None:
     os.close(fd)
 
 
-def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> sqlite_utils.Database:
+def connect(path: str | Path, *, create: bool = True, migrate: bool = True,
+            busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
     """A new connection for the calling thread, the schema brought up to date.
 
     create=False refuses a path that does not exist (nothing is created). SQLite
@@ -105,10 +106,10 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True) -> s
     with readable_errors(path):
         # check_same_thread=False only so that Connections.close() may close every thread's
         # connection at shutdown; each connection is still used by the thread that made it.
-        conn = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000,
+        conn = sqlite3.connect(str(path), isolation_level=None, timeout=busy_timeout_ms / 1000,
                                check_same_thread=False)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -202,18 +203,20 @@ class Connections:
     calls the core from several. Opening costs well under a millisecond.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         self.path = Path(path)
+        self.busy_timeout_ms = busy_timeout_ms
         self._local = _Local()
         self._all: list[sqlite_utils.Database] = []
         self._lock = threading.Lock()
-        self._adopt(connect(self.path, create=create))
+        self._adopt(connect(self.path, create=create, busy_timeout_ms=busy_timeout_ms))
 
     @classmethod
     def around(cls, db: sqlite_utils.Database) -> "Connections":
         """Use an open connection for the calling thread and new ones to its file elsewhere."""
         self = cls.__new__(cls)
         self.path = path_of(db)
+        self.busy_timeout_ms = BUSY_TIMEOUT_MS
         self._local = _Local()
         self._all = []
         self._lock = threading.Lock()
@@ -233,7 +236,7 @@ class Connections:
         """This thread's connection."""
         db = self._local.db
         if db is None:
-            db = connect(self.path, create=False, migrate=False)
+            db = connect(self.path, create=False, migrate=False, busy_timeout_ms=self.busy_timeout_ms)
             self._adopt(db)
         return db
 

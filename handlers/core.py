@@ -238,15 +238,16 @@ class Conversation:
                   type(exc).__name__, exc, exc_info=not isinstance(exc, DatabaseUnavailable))
         reason = str(exc) if isinstance(exc, DatabaseUnavailable) else type(exc).__name__
         try:
-            self.audit.record(AuditEvent(now, "in", "failure", incoming.channel, storable(incoming.address),
-                                         incoming.employee_id, None, (), None,
-                                         f"[not answered: {reason}; message id {incoming.message_id}]\n"
-                                         + storable(incoming.text)))
+            with write_transaction(self.db, attempts=1):
+                self.audit.record(AuditEvent(now, "in", "failure", incoming.channel, storable(incoming.address),
+                                             incoming.employee_id, None, (), None,
+                                             f"[not answered: {reason}; message id {incoming.message_id}]\n"
+                                             + storable(incoming.text)))
         except Exception as again:  # the database itself is the problem: the log line is the record
             log.error("could not record the failed turn channel=%s message_id=%s: %s",
                       incoming.channel, incoming.message_id, again)
         reply = Reply("other", (self.t.text("failure.text"),), (), 0.0)
-        return Response((reply,), None, None, message_id=incoming.message_id)
+        return Response((reply,), None, None, message_id=incoming.message_id, error=reason)
 
     def _notify(self, channel: str) -> None:
         """Wake the channel's delivery worker, if one runs in this process."""

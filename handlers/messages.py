@@ -35,6 +35,7 @@ class Response:
     message_id: str | None = None      # the message's id (the channel's, or the one the core made up)
     outbox_keys: tuple[str, ...] = ()  # the outbox rows this turn enqueued for a channel worker
     duplicate: bool = False            # the message was answered before: this is that answer again
+    error: str | None = None           # the turn failed: why (the replies are the safe reply)
 
     @property
     def primary(self) -> Reply:

@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if args.batch:
         return _run_batch(args, conversation)
     response = _ask(conversation, args.text, args.employee)
+    if response.error is not None:
+        raise CommandError(f"not answered: {response.error}")
     if args.json:
         emit_json(as_json(response, None))
     else:

@@ -1,0 +1,62 @@
+"""Log lines an operator can read: one line per event, time, level, component, then ids and text.
+
+Everything that runs as a service logs through `logging`; this sets it up once.
+Tokens, secrets and personal figures are never put in a message at INFO (the
+code that logs is careful), and `redact()` is the last line of defence for
+values that look like Slack tokens.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+from pathlib import Path
+
+_TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
+
+
+def redact(text: str) -> str:
+    return _TOKEN.sub("[token]", text)
+
+
+class OneLine(logging.Formatter):
+    """`2003-11-10T17:00:00Z INFO sotp.core message` on one line; tracebacks only if asked for."""
+
+    converter = time.gmtime
+
+    def __init__(self, *, tracebacks: bool = True) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+        self.tracebacks = tracebacks
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text
+        if not self.tracebacks:
+            record.exc_info, record.exc_text = None, None
+        try:
+            line = super().format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
+        head, _, rest = line.partition("\n")
+        head = redact(head.replace("\r", " "))
+        return head if not rest else head + "\n" + redact(rest)
+
+
+def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = None,
+              tracebacks: bool = True) -> None:
+    """Send the assistant's logs to stderr, or to log_file (its folder is created)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "sotp", False):      # ours from an earlier call; leave others' alone
+            root.removeHandler(handler)
+    if log_file is not None:
+        path = Path(log_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    else:
+        handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLine(tracebacks=tracebacks))
+    handler.sotp = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,122 @@
+"""The core as a service: any thread, asyncio, one transaction per turn, answered once, hardened input."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+
+from bot import store
+from bot.audit import AuditLog
+from bot.db import Connections
+from bot.outbox import Outbox
+from handlers.core import Conversation
+from handlers.hardening import MATCH_LIMIT
+from handlers.messages import Incoming
+
+SAFE_REPLY = "Sorry, I could not answer your message just now. It has been recorded"
+
+
+def test_eight_threads_of_fifty_turns_each_are_all_answered_and_audited(db_path, settings, clock):
+    conversation = Conversation(Connections(db_path), settings, clock=clock)
+    errors: list[BaseException] = []
+    people = ["U0ALICE", "U0BRUNA", "U0JAN", "U0MEI"]
+
+    def work(n: int) -> None:
+        try:
+            for i in range(50):
+                who = people[n % len(people)]
+                text = "I never received the launch email" if i % 10 == 0 else "when is the deadline?"
+                response = conversation.handle(Incoming("slack", who, text, message_id=f"C1:{n}.{i}"))
+                assert SAFE_REPLY not in response.replies[-1].text
+        except BaseException as exc:  # collected: an assertion in a thread must fail the test
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    events = list(AuditLog(store.open_db(db_path)).all())
+    assert sum(1 for e in events if (e.direction, e.kind) == ("in", "message")) == 400
+    assert AuditLog(store.open_db(db_path)).verify().ok
+    tickets = conversation.queue.list()
+    # Each of the four people reported the same problem 10 times: one ticket each, the rest joined it.
+    assert sorted(t.requester for t in tickets) == ["E1", "E3", "E4", "E5"]
+
+
+def test_the_async_entry_point_answers_from_an_event_loop(conversation):
+    async def main() -> str:
+        response = await conversation.ahandle(Incoming("slack", "U0ALICE", "when is the deadline?"))
+        return response.primary.sections[0]
+
+    assert asyncio.run(main()) == "q21"
+
+
+def test_a_message_seen_before_is_answered_once_with_the_first_answer(ask, conversation):
+    first = ask("I never received the launch email", message_id="C1:1700000000.000100")
+    again = ask("I never received the launch email", message_id="C1:1700000000.000100")
+    assert again.duplicate and not first.duplicate
+    assert [r.text for r in again.replies] == [r.text for r in first.replies]
+    assert again.outbox_keys == first.outbox_keys == ("reply:slack:C1:1700000000.000100:0",)
+    assert len(list(Outbox(conversation.db).rows(kind="reply"))) == 1
+    assert len(conversation.queue.messages("CC-000001")) == 1
+    assert sum(1 for e in conversation.audit.all() if e.direction == "in") == 1
+
+
+def test_the_same_message_id_on_another_channel_is_another_message(ask):
+    ask("when is the deadline?", message_id="abc")
+    assert not ask("when is the deadline?", channel="email", address="Alice.Smith@example.com",
+                   message_id="abc").duplicate
+
+
+def test_a_turn_that_fails_half_way_keeps_nothing_but_a_record_of_the_failure(ask, conversation, clock, caplog):
+    cli = dict(channel="cli", address="cli:E1", employee_id="E1")
+    ask("I never received the launch email", **cli)
+    conversation.queue.reply("CC-000001", "Pat", "We re-sent it.", clock.now)
+    before = len(list(conversation.audit.all()))
+    # A real failure late in the turn: the conversation state cannot be written.
+    conversation.db.execute("CREATE TRIGGER state_full BEFORE UPDATE ON conversations "
+                            "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    response = ask("my 2000 grant at $45 is missing from the tool", message_id="cli-42", **cli)
+    assert response.replies[0].text.startswith(SAFE_REPLY) and len(response.replies) == 1
+    events = list(conversation.audit.all())[before:]
+    assert [(e.direction, e.kind) for e in events] == [("in", "failure")]
+    assert events[0].text.startswith("[not answered: IntegrityError; message id cli-42]\n")
+    assert [r.status for r in conversation.queue.outbox("CC-000001") if r.kind == "staff-reply"] == ["pending"]
+    assert [t.id for t in conversation.queue.list()] == ["CC-000001"]     # no ticket for the new problem
+    assert "turn failed channel=cli message_id=cli-42" in caplog.text
+
+
+def test_a_lone_surrogate_and_invalid_bytes_are_answered_and_stored(ask, conversation):
+    response = ask("when is the \udcff deadline\ufffd?\u200b\x07")
+    assert response.primary.sections[0] == "q21"
+    [message] = [e for e in conversation.audit.all() if e.direction == "in"]
+    assert message.text == "when is the \ufffd deadline\ufffd?\u200b\x07"
+
+
+def test_a_megabyte_message_is_matched_on_its_start_and_the_reply_says_so(ask, conversation):
+    text = "When is the election deadline? " + "x" * 1_000_000
+    response = ask(text)
+    assert response.primary.text.startswith(f"Your message was very long, so I read only its first "
+                                            f"{MATCH_LIMIT:,} characters.")
+    [message] = [e for e in conversation.audit.all() if e.direction == "in"]
+    assert message.text.endswith("[audit: cut to the first 65,536 of 1,000,031 bytes]")
+    assert len(message.text.encode()) < 65_536 + 100
+
+
+def test_a_locked_database_gives_the_safe_reply_and_keeps_nothing(db_path, settings, clock):
+    conversation = Conversation(Connections(db_path, busy_timeout_ms=200), settings, clock=clock)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        response = conversation.handle(Incoming("slack", "U0ALICE", "when is the deadline?"))
+    finally:
+        holder.execute("ROLLBACK")
+    assert response.replies[0].text.startswith(SAFE_REPLY)
+    assert "busy" in (response.error or "")
+    assert list(conversation.audit.all()) == []     # not even the failure record: the lock was the problem

@@ -1,0 +1,54 @@
+"""A database held by another writer: retried with backoff, then a clean error; nothing changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from bot.audit import AuditLog
+from bot.store import open_db
+
+ROOT = Path(__file__).resolve().parents[2]
+HOLD = textwrap.dedent("""
+    import sqlite3, sys, time
+    conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    conn.execute("ROLLBACK")
+""")
+
+
+def sotp(*args: str) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, cwd=ROOT, env=env, timeout=60)
+
+
+def test_a_lock_held_for_ten_seconds_ends_sotp_ask_with_one_clean_line_and_exit_2(db_path):
+    open_db(db_path).close()
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db_path), "10"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        done = sotp("ask", "--db", str(db_path), "--json", "when is the deadline?")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert done.returncode == 2
+    error = json.loads(done.stdout)["error"]
+    assert error.startswith(f"not answered: the database {db_path} is busy (another program is writing to it)")
+    assert b"Traceback" not in done.stderr
+    assert list(AuditLog(open_db(db_path)).all()) == []
+
+
+def test_invalid_utf8_in_the_question_argument_is_answered(db_path):
+    open_db(db_path).close()
+    question = b"when is the deadline \xff\xfe?".decode("utf-8", "surrogateescape")
+    done = sotp("ask", "--db", str(db_path), "--json", question)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["sections"][0] == "q21"
+    [message] = [e for e in AuditLog(open_db(db_path)).all() if e.direction == "in"]
+    assert message.text == "when is the deadline \ufffd\ufffd?"

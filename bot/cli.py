@@ -21,6 +21,7 @@ from bot.db import DatabaseUnavailable
 # Order is the order of `sotp --help`.
 COMMAND_MODULES: tuple[str, ...] = (
     "run",
+    "serve",
     "chat",
     "ask",
     "imports",

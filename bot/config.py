@@ -37,6 +37,13 @@ class Settings:
     business_day_start: time
     business_day_end: time
     source: tuple[str, ...] = field(default=())  # where the values came from, for `sotp config`
+    # Every setting after merging, for the sections that parts of the service read themselves
+    # ([slack], [email], [reminders], [serve]); each section's keys are checked against the defaults.
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def section(self, name: str) -> Mapping[str, Any]:
+        value = self.raw.get(name, {})
+        return value if isinstance(value, Mapping) else {}
 
     def with_overrides(
         self,
@@ -71,6 +78,22 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
             out[key] = _merge(out[key], value)
         else:
             out[key] = value
+    return out
+
+
+# Tables whose keys are data (country names), not settings: any key is allowed inside them.
+OPEN_TABLES = frozenset({"program.rulings", "reminders.time_zones"})
+
+
+def unknown_settings(given: Mapping[str, Any], known: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """Dotted names in a deployment's file that the embedded defaults do not define (typos)."""
+    out: list[str] = []
+    for key, value in given.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            out.append(name)
+        elif isinstance(value, Mapping) and isinstance(known[key], Mapping) and name not in OPEN_TABLES:
+            out.extend(unknown_settings(value, known[key], f"{name}."))
     return out
 
 
@@ -111,11 +134,17 @@ def load_settings(config_file: str | Path | None = None) -> Settings:
     if path:
         try:
             with open(path, "rb") as fh:
-                raw = _merge(raw, tomllib.load(fh))
+                given = tomllib.load(fh)
         except FileNotFoundError as exc:
             raise ConfigError(f"config file not found: {path}") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from exc
+        unknown = unknown_settings(given, raw)
+        if unknown:
+            raise ConfigError(f"{path}: unknown setting{'s' if len(unknown) > 1 else ''} "
+                              f"{', '.join(unknown)} (a typo would silently keep the default; "
+                              "see config.example.toml for every setting)")
+        raw = _merge(raw, given)
         sources.append(str(path))
     storage, program = raw.get("storage", {}), raw.get("program", {})
     interest, queue = raw.get("interest", {}), raw.get("queue", {})
@@ -139,4 +168,5 @@ def load_settings(config_file: str | Path | None = None) -> Settings:
         business_day_start=_as_time(queue.get("business_day_start", "06:00"), "queue.business_day_start"),
         business_day_end=_as_time(queue.get("business_day_end", "18:00"), "queue.business_day_end"),
         source=tuple(sources),
+        raw=raw,
     )

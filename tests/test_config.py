@@ -32,3 +32,23 @@ def test_a_bad_date_in_the_file_names_the_key(tmp_path):
 def test_a_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_an_unknown_setting_in_the_file_stops_with_its_name(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[program]\nelection_dedline = 2003-11-19\n\n[queue]\noverdue_business_hours = 4\n')
+    with pytest.raises(ConfigError, match=r"unknown setting program\.election_dedline \(a typo"):
+        load_settings(cfg)
+
+
+def test_an_unknown_section_is_refused_too(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[slak]\nbot_token = "x"\n')
+    with pytest.raises(ConfigError, match="unknown setting slak"):
+        load_settings(cfg)
+
+
+def test_ruling_countries_are_data_not_settings(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[program]\nrulings = { Japan = "favorable" }\n')
+    assert load_settings(cfg).rulings["Japan"] == "favorable"

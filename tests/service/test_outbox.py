@@ -112,11 +112,3 @@ def test_depth_counts_pending_rows_and_the_oldest(db):
     depth = outbox.depth()
     assert (depth.pending, depth.oldest_pending, depth.failed, depth.by_channel) == (2, NOW, 0, {"email": 2})
 
-
-def test_slack_reminders_are_on_until_the_employee_turns_them_off(db):
-    from bot.preferences import Preferences
-
-    prefs = Preferences(db)
-    assert prefs.get("E1", "slack_reminders") is True
-    prefs.set("E1", "slack_reminders", False, NOW)
-    assert (prefs.get("E1", "slack_reminders"), prefs.opted("slack_reminders", False)) == (False, {"E1"})

@@ -227,7 +227,7 @@ class AuditLog:
                   event.intent, json.dumps(list(event.sections)), event.ticket, kept_text(event.text))
         with write_transaction(self.db):
             last_id, last_hash = self.db.conn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
-            row_id = last_id + 1
+            row_id = int(last_id) + 1
             self.db.conn.execute(
                 f"INSERT INTO audit (id, {_COLUMNS}, prev_hash, hash) VALUES (?, {', '.join('?' * 10)}, ?, ?)",
                 (row_id, *values, last_hash, chain_hash(row_id, values, last_hash)))

@@ -24,7 +24,7 @@ def redact(text: str) -> str:
 class OneLine(logging.Formatter):
     """`2003-11-10T17:00:00Z INFO sotp.core message` on one line; tracebacks only if asked for."""
 
-    converter = time.gmtime
+    converter = staticmethod(time.gmtime)
 
     def __init__(self, *, tracebacks: bool = True) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s", "%Y-%m-%dT%H:%M:%SZ")
@@ -47,16 +47,17 @@ def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = 
               tracebacks: bool = True) -> None:
     """Send the assistant's logs to stderr, or to log_file (its folder is created)."""
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "sotp", False):      # ours from an earlier call; leave others' alone
-            root.removeHandler(handler)
+    for old in list(root.handlers):
+        if getattr(old, "sotp", False):      # ours from an earlier call; leave others' alone
+            root.removeHandler(old)
+    handler: logging.Handler
     if log_file is not None:
         path = Path(log_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        handler = logging.FileHandler(path, encoding="utf-8")
     else:
         handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(OneLine(tracebacks=tracebacks))
-    handler.sotp = True  # type: ignore[attr-defined]
+    setattr(handler, "sotp", True)
     root.addHandler(handler)
     root.setLevel(level)

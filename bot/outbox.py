@@ -285,7 +285,8 @@ class Outbox:
     def rows(self, *, status: str | None = None, channel: str | None = None, kind: str | None = None,
              ticket: str | None = None, limit: int | None = None) -> Iterator[OutboxRow]:
         """Rows matching every filter given, oldest first."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         if status is not None:
             if status not in STATUSES:
                 raise OutboxError(f"unknown status {status!r}: expected one of {', '.join(STATUSES)}")

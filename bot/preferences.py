@@ -6,6 +6,7 @@ reminders can (`/sotp reminders off`). One row per employee and setting.
 
 from __future__ import annotations
 
+import builtins
 from datetime import datetime
 
 import sqlite_utils
@@ -46,7 +47,7 @@ class Preferences:
             "ON CONFLICT (employee_id, setting) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
             (employee_id, setting, int(value), to_db(now)))
 
-    def opted(self, setting: str, value: bool) -> set[str]:
+    def opted(self, setting: str, value: bool) -> builtins.set[str]:
         """Employees who chose this value explicitly (for planning over a whole population)."""
         rows = self.db.conn.execute("SELECT employee_id FROM preferences WHERE setting = ? AND value = ?",
                                     (setting, int(value)))

@@ -58,7 +58,12 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
     public = [r for r in response.replies if r.privacy != "private"]
     private = [r for r in response.replies if r.privacy == "private"]
     ticket = next((r.ticket for r in response.replies if r.ticket), None)
-    common = dict(kind="reply", employee_id=response.employee_id, ticket=ticket)
+
+    def row(n: int, recipient: str, replies: list[Reply], **where: Any) -> Outbound:
+        return Outbound(key=f"{base}:{n}", channel=incoming.channel, recipient=recipient, kind="reply",
+                        payload=_payload(incoming, replies, **where), employee_id=response.employee_id,
+                        ticket=ticket)
+
     if incoming.channel == "email":
         # One email answers one email. With anything private in it, it goes only to the address
         # on record; a sender not on record gets general answers only (nothing private exists).
@@ -66,23 +71,16 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
         replies = list(response.replies) if response.private_to else public
         if not replies:
             return ()
-        return (Outbound(key=f"{base}:0", channel="email", recipient=recipient,
-                         payload=_payload(incoming, replies), **common),)
+        return (row(0, recipient, replies),)
     # Slack
-    rows: list[Outbound] = []
     if not incoming.shared:
-        rows.append(Outbound(key=f"{base}:0", channel="slack", recipient=incoming.address,
-                             payload=_payload(incoming, list(response.replies), mode="dm",
-                                              conversation=incoming.conversation), **common))
-        return tuple(rows)
+        return (row(0, incoming.address, list(response.replies), mode="dm", conversation=incoming.conversation),)
+    rows: list[Outbound] = []
     if public:
-        rows.append(Outbound(key=f"{base}:0", channel="slack", recipient=incoming.conversation or incoming.address,
-                             payload=_payload(incoming, public, mode="thread", conversation=incoming.conversation),
-                             **common))
+        rows.append(row(0, incoming.conversation or incoming.address, public, mode="thread",
+                        conversation=incoming.conversation))
     if private and response.private_to:
-        rows.append(Outbound(key=f"{base}:1", channel="slack", recipient=response.private_to,
-                             payload=_payload(incoming, private, mode="ephemeral",
-                                              conversation=incoming.conversation), **common))
+        rows.append(row(1, response.private_to, private, mode="ephemeral", conversation=incoming.conversation))
     return tuple(rows)
 
 

@@ -22,6 +22,7 @@ from bot.db import DatabaseUnavailable
 COMMAND_MODULES: tuple[str, ...] = (
     "run",
     "serve",
+    "send_test_mail",
     "chat",
     "ask",
     "imports",

@@ -186,5 +186,29 @@ class Service:
         log.info("stopped")
 
 
+def host_port(value: str, setting: str) -> tuple[str, int]:
+    """'127.0.0.1:2526' -> ('127.0.0.1', 2526), or a ConfigError naming the setting."""
+    from bot.config import ConfigError
+
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{setting}: expected HOST:PORT, got {value!r}")
+    return host, int(port)
+
+
+def builtin_components(context: ServeContext) -> list[Component]:
+    """What every `sotp serve` runs whatever the channels: the overdue check, and the demo mail sink."""
+    from bot.mailsink import MailSink
+    from bot.overdue import OverdueCheck
+
+    section = context.settings.section("serve")
+    components: list[Component] = [OverdueCheck(context.connections, context.settings, context.clock)]
+    sink = str(section.get("mail_sink", "") or "")
+    if sink:
+        host, port = host_port(sink, "serve.mail_sink")
+        components.append(MailSink(host, port, Path(str(section.get("mail_dir", "var/mail")))))
+    return components
+
+
 def serve_modules() -> list[Any]:
     return [importlib.import_module(name) for name in SERVE_MODULES]

@@ -31,7 +31,11 @@ def run(args: argparse.Namespace) -> int:
     db = open_database(settings, explicit=args.db is not None)
     if args.employee and store.employee(db, args.employee) is None:
         raise CommandError(f"no employee {args.employee} in {settings.db_path}")
-    conversation = Conversation(db, settings)
+    from bot import clock as clocks
+
+    # `sotp run` converses on the service's clock (the demo time by default); `sotp chat` on real time.
+    clock = clocks.from_settings(settings) if getattr(args, "use_configured_clock", False) else clocks.utc_now
+    conversation = Conversation(db, settings, clock=clock)
     address = f"cli:{args.employee}" if args.employee else "cli:local"
     who = f" (as {args.employee})" if args.employee else ""
     print(BANNER + who)

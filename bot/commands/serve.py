@@ -24,9 +24,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "environment variables, then these options.")
     parser.add_argument("--log-file", metavar="FILE", help="write the log there instead of to stderr")
     parser.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO (default), WARNING or ERROR")
+    parser.add_argument("--clock-speed", type=float, metavar="X",
+                        help="run the demo clock X times faster than real time (to watch reminders fire)")
     for module in serve_modules():
         module.add_arguments(parser)
-    parser.set_defaults(func=_serve)
+    parser.set_defaults(func=run_service)
 
     health = subparsers.add_parser(
         "health", parents=[common_parent(), json_parent()], help="how the running service is doing",
@@ -35,23 +37,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     health.set_defaults(func=_health)
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from bot import logs
+def run_service(args: argparse.Namespace) -> int:
+    from bot import clock as clocks, logs
     from bot.db import Connections
-    from bot.serve import ServeContext, Service, serve_modules
+    from bot.serve import ServeContext, Service, builtin_components, serve_modules
     from handlers.core import Conversation
 
     settings = settings_from_args(args)
     section = settings.section("serve")
-    level = (args.log_level or str(section.get("log_level", "INFO"))).upper()
+    level = (getattr(args, "log_level", None) or str(section.get("log_level", "INFO"))).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise CommandError(f"serve.log_level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
-    logs.configure(level, log_file=args.log_file)
+    logs.configure(level, log_file=getattr(args, "log_file", None))
     state_dir = Path(str(section.get("state_dir", "var")))
+    clock = clocks.from_settings(settings, speed=getattr(args, "clock_speed", None))
     connections = Connections(settings.db_path)
-    conversation = Conversation(connections, settings)
-    context = ServeContext(settings, connections, conversation, lambda: datetime.now(timezone.utc), args, state_dir)
-    components = [c for module in serve_modules() for c in module.components(context)]
+    conversation = Conversation(connections, settings, clock=clock)
+    context = ServeContext(settings, connections, conversation, clock, args, state_dir)
+    components = [*builtin_components(context), *(c for module in serve_modules() for c in module.components(context))]
 
     async def main() -> None:
         service = Service(components, state_dir=state_dir, extra_health=lambda: _outbox_health(connections))

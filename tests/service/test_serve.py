@@ -1,0 +1,141 @@
+"""sotp serve: components supervised, a graceful stop on SIGTERM, health reported, the demo sink and clock."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import smtplib
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from bot.clock import DemoClock, from_settings
+from bot.config import ConfigError, load_settings
+from bot.mailsink import MailSink
+from bot.serve import Service
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+
+
+class Flaky:
+    """A component that fails the first time it runs, then serves."""
+
+    name = "flaky"
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    async def run(self, stop: asyncio.Event) -> None:
+        self.runs += 1
+        if self.runs == 1:
+            raise ConnectionError("relay refused")
+        await stop.wait()
+
+    def health(self) -> dict[str, int]:
+        return {"runs": self.runs}
+
+
+def test_a_failing_component_is_restarted_and_shows_in_health(tmp_path, monkeypatch):
+    monkeypatch.setattr("bot.serve.RESTART_BACKOFF", (0.01,))
+    flaky = Flaky()
+
+    async def main() -> dict:
+        service = Service([flaky], state_dir=tmp_path)
+        task = asyncio.create_task(service.run())
+        while flaky.runs < 2:
+            await asyncio.sleep(0.01)
+        report = service.health()
+        service.stop.set()
+        await task
+        return report
+
+    report = asyncio.run(main())["components"]["flaky"]
+    assert (report["state"], report["restarts"], report["last_error"], report["runs"]) == (
+        "running", 1, "ConnectionError: relay refused", 2)
+    assert json.loads((tmp_path / "health.json").read_text())["components"]["flaky"]["state"] == "stopped"
+
+
+def test_the_mail_sink_keeps_each_message_as_an_eml_file(tmp_path):
+    sink = MailSink("127.0.0.1", 0, tmp_path / "mail")
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(sink.run(stop))
+        while not sink.listening:
+            await asyncio.sleep(0.01)
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = "compchng@microsoft.com", "a@example.com", "Re: Deadline"
+        message.set_content("Midnight New York City/Eastern Time")
+        await asyncio.to_thread(lambda: smtplib.SMTP("127.0.0.1", sink.port).send_message(message))
+        stop.set()
+        await task
+
+    asyncio.run(main())
+    [kept] = (tmp_path / "mail").glob("*.eml")
+    assert kept.name == "000001-Re-Deadline.eml"
+    assert b"Midnight New York City/Eastern Time" in kept.read_bytes()
+
+
+def test_the_demo_clock_starts_at_its_moment_and_runs_at_its_speed():
+    start = datetime(2003, 11, 5, 17, 0, tzinfo=timezone.utc)
+    clock = DemoClock.starting(start, speed=3600)
+    time.sleep(0.05)
+    assert 150 <= (clock() - start).total_seconds() <= 600
+
+
+def test_the_embedded_default_clock_is_inside_the_election_period():
+    now = from_settings(load_settings())()
+    assert datetime(2003, 10, 15, tzinfo=timezone.utc) < now < datetime(2003, 11, 13, 5, tzinfo=timezone.utc)
+
+
+def test_a_real_clock_cannot_run_faster(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[clock]\nstart = "now"\n')
+    with pytest.raises(ConfigError, match="only a demo clock"):
+        from_settings(load_settings(cfg), speed=60)
+
+
+def wait_for(path: Path, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def test_sigterm_stops_the_service_gracefully(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text(f'[serve]\nstate_dir = "{tmp_path}"\nmail_sink = "127.0.0.1:0"\nmail_dir = "{tmp_path}/mail"\n')
+    child = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--config", str(cfg), "--db",
+                              str(tmp_path / "sotp.db")], cwd=ROOT, env=clean_env(), stderr=subprocess.PIPE, text=True)
+    report = wait_for(tmp_path / "health.json")
+    assert report["pid"] == child.pid and report["components"]["mail-sink"]["state"] == "running"
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(20) == 0
+    log = child.stderr.read() if child.stderr else ""
+    assert "signal SIGTERM: stopping" in log and log.rstrip().endswith("INFO sotp.serve stopped")
+    assert json.loads((tmp_path / "health.json").read_text())["components"]["mail-sink"]["state"] == "stopped"
+
+
+def test_an_unknown_setting_stops_start_up_with_one_clear_line(tmp_path):
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text('[serve]\nlog_levle = "DEBUG"\n')
+    done = subprocess.run([sys.executable, "-m", "bot", "serve", "--config", str(cfg), "--db",
+                           str(tmp_path / "sotp.db")], cwd=ROOT, env=clean_env(), capture_output=True, text=True,
+                          timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"sotp: error: {cfg}: unknown setting serve.log_levle (a typo")
+    assert "Traceback" not in done.stderr

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "acp",
     "interest",
     "demo_data",
+    "index",
     "bench",
     "queue",
     "audit",

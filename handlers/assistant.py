@@ -22,6 +22,7 @@ from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers.reply import Reply
 from handlers.router import Route
+from knowledge.cache import cached
 from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
 
@@ -75,6 +76,7 @@ class Knowledge:
 
 
 @lru_cache(maxsize=1)
+@cached   # loaded from var/cache/ while no input changed (knowledge/cache.py)
 def default_knowledge() -> Knowledge:
     """The shipped corpus, its index and the reply templates, built once per process."""
     corpus = default_corpus()

@@ -22,9 +22,9 @@ from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers.reply import Reply
 from handlers.router import Route
-from knowledge.cache import cached
 from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
+from knowledge.cache import cached
 
 TEMPLATES_FILE = Path(__file__).with_name("replies.toml")
 SCOPE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "scope.toml"

@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cached_property
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from bot.config import Settings
+
+if TYPE_CHECKING:  # imported when a holiday is first looked up: answering a question never needs it
+    import holidays
 
 PACIFIC = ZoneInfo("America/Los_Angeles")
 MONDAY_TO_FRIDAY: frozenset[int] = frozenset(range(5))  # date.weekday(): Monday is 0
@@ -38,6 +40,8 @@ class BusinessHours:
 
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
+        import holidays
+
         return holidays.country_holidays(self.holiday_country)
 
     def is_business_day(self, day: date) -> bool:

@@ -24,6 +24,7 @@ from handlers.reply import Reply
 from handlers.router import Route
 from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
+from knowledge.cache import cached
 
 TEMPLATES_FILE = Path(__file__).with_name("replies.toml")
 SCOPE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "scope.toml"
@@ -75,6 +76,7 @@ class Knowledge:
 
 
 @lru_cache(maxsize=1)
+@cached   # loaded from var/cache/ while no input changed (knowledge/cache.py)
 def default_knowledge() -> Knowledge:
     """The shipped corpus, its index and the reply templates, built once per process."""
     corpus = default_corpus()

@@ -3,10 +3,11 @@
 Reports intent accuracy over all questions; top-1 and top-3 section accuracy on
 the FAQ questions (a hit = the first / any of the first three cited sections is
 in the question's "sections" list); per-question latency after the index is
-built (median and p99 of each question's median over --repeat runs); and the
-index build time. Questions go through the conversation core exactly as
-`sotp ask --batch` sends them (a scratch database; no employees unless a row
-names one), so what is measured is what employees get.
+built (median and p99 of each question's median over --repeat runs, target p99
+<= 3 ms); the index build time and the time to load it from the cache
+(knowledge/cache.py). Questions go through the conversation core exactly as
+`sotp ask --batch` sends them, audit records included (a scratch database; no
+employees unless a row names one), so what is measured is what employees get.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from bot.commands._common import CommandError, emit_json, json_parent
+
+TARGET_P99_MS = 3.0   # issue 7: per question through the whole core, audit writes included
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -74,9 +77,15 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
     from handlers.messages import Incoming
 
     started = time.perf_counter()
-    default_knowledge.cache_clear()
-    knowledge = default_knowledge()
+    default_knowledge.build()   # first, while nothing is warm in this process
     build_ms = (time.perf_counter() - started) * 1000
+    default_knowledge.cache_clear()
+    default_knowledge()         # stores the cache if it was missing or stale
+    default_knowledge.cache_clear()
+    started = time.perf_counter()
+    knowledge = default_knowledge()   # what a starting process does: load from the cache
+    load_ms = (time.perf_counter() - started) * 1000
+    provenance = default_knowledge.cache.provenance
     scratch = tempfile.TemporaryDirectory(prefix="sotp-bench-")
     db = store.open_db(Path(scratch.name) / "bench.db")
     conversation = Conversation(db, load_settings(), knowledge=knowledge)
@@ -113,6 +122,7 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         if not intent_ok:
             misses.append({"id": row.get("id"), "want_intent": row["intent"], "intent": reply.intent,
                            "text": row["text"][:120]})
+    audited = int(db.conn.execute("SELECT count(*) FROM audit").fetchone()[0])
     db.close()
     scratch.cleanup()
     n = len(rows)
@@ -124,8 +134,11 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         "top3": round(top3 / faq_total, 4) if faq_total else None,
         "latency_ms": {"median": round(statistics.median(latencies), 3),
                        "p99": round(_percentile(latencies, 0.99), 3),
-                       "max": round(max(latencies), 3)},
+                       "max": round(max(latencies), 3), "target_p99": TARGET_P99_MS},
+        "audit_records": audited,
         "index_build_ms": round(build_ms, 1),
+        "index_load_ms": round(load_ms, 1),
+        "index_source": provenance.source if provenance else None,
         "misses": misses,
     }
 
@@ -147,8 +160,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"top-1 section      {result['top1']:.1%}")
         print(f"top-3 section      {result['top3']:.1%}")
     print(f"latency median     {lat['median']:.2f} ms")
-    print(f"latency p99        {lat['p99']:.2f} ms   (max {lat['max']:.2f} ms)")
+    print(f"latency p99        {lat['p99']:.2f} ms   (max {lat['max']:.2f} ms; target <= {TARGET_P99_MS:g} ms)")
+    print(f"audit records      {result['audit_records']}   (every turn through the core, audit included)")
     print(f"index build        {result['index_build_ms']:.0f} ms")
+    print(f"index load         {result['index_load_ms']:.0f} ms   (from the {result['index_source']})")
     if args.misses:
         for miss in result["misses"]:
             print(json.dumps(miss, ensure_ascii=False))

@@ -15,12 +15,13 @@ from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 from zoneinfo import ZoneInfo
 
-import holidays
-
 from bot.calc.errors import CalendarError
+
+if TYPE_CHECKING:  # imported when a calendar is first computed: a FAQ answer never needs it
+    import holidays
 
 NEW_YORK = ZoneInfo("America/New_York")
 FIRST_DEADLINE = date(2003, 11, 12)          # the Notice's Election Deadline
@@ -62,11 +63,15 @@ def add_months(d: date, months: int) -> date:
 
 @lru_cache(maxsize=None)
 def _nasdaq_holidays(year: int) -> holidays.HolidayBase:
+    import holidays
+
     return holidays.financial_holidays("XNAS", years=year)
 
 
 @lru_cache(maxsize=None)
 def _bank_holidays(year: int) -> holidays.HolidayBase:
+    import holidays
+
     return holidays.country_holidays("US", years=year)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Sequence
 
 from bot import countries
@@ -66,17 +67,28 @@ def is_eligible_option(grant: Grant) -> bool:
 
 def grant_eligibility(grant: Grant) -> GrantEligibility:
     """Whether one grant is an Eligible Option, with a readable reason for each failing rule."""
+    if is_eligible_option(grant):
+        return GrantEligibility(grant, True, ())
+    reasons = _grant_reasons(grant.plan, grant.grant_type, grant.exercise_price, grant.expiration_date,
+                             grant.outstanding <= 0)
+    return GrantEligibility(grant, not reasons, reasons)
+
+
+@lru_cache(maxsize=4096)
+def _grant_reasons(plan: str, grant_type: str, exercise_price: Decimal, expiration_date: date,
+                   none_outstanding: bool) -> tuple[str, ...]:
+    """The failing rules of a grant; a population repeats the same few, so each is worded once."""
     reasons: list[str] = []
-    if grant.plan not in ELIGIBLE_PLANS:
-        reasons.append(_PLAN_REASONS.get(grant.plan, f"plan {grant.plan!r} is not one of the Option Plans"))
-    if grant.exercise_price < MIN_EXERCISE_PRICE:
-        what = "grant date value" if grant.grant_type == "SAR" else "exercise price"
-        reasons.append(f"{what} ${format_price(grant.exercise_price)} is below $33.00")
-    if grant.expiration_date < MIN_EXPIRATION:
-        reasons.append(f"expires {grant.expiration_date.isoformat()}, before 2004-02-29")
-    if grant.outstanding <= 0:
+    if plan not in ELIGIBLE_PLANS:
+        reasons.append(_PLAN_REASONS.get(plan, f"plan {plan!r} is not one of the Option Plans"))
+    if exercise_price < MIN_EXERCISE_PRICE:
+        what = "grant date value" if grant_type == "SAR" else "exercise price"
+        reasons.append(f"{what} ${format_price(exercise_price)} is below $33.00")
+    if expiration_date < MIN_EXPIRATION:
+        reasons.append(f"expires {expiration_date.isoformat()}, before 2004-02-29")
+    if none_outstanding:
         reasons.append("no options outstanding")
-    return GrantEligibility(grant, not reasons, tuple(reasons))
+    return tuple(reasons)
 
 
 def employee_rule_reasons(employee: Employee) -> tuple[str, ...]:

@@ -8,7 +8,9 @@ payments (Notice Q6, Q7, s2; Tool Step 2).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 from typing import Mapping, Sequence
 
 from bot import countries
@@ -117,6 +119,27 @@ def _sum_of_payments(holdings: Sequence[tuple[SeriesKey, int]], acp: Decimal, gr
     return total
 
 
+def payment_table(holdings: Sequence[tuple[SeriesKey, int]], acps: tuple[Decimal, ...],
+                  grid: PricingGrid) -> tuple[tuple[Decimal, Decimal], ...]:
+    """(ACP, Total Payment) at each of acps in one pass over the holdings: the Tool's $23-$31 table.
+
+    Each total is _sum_of_payments() at that ACP to the cent: the same per-grant
+    roundings, summed exactly. A Series missing, or without a price at one of the
+    ACPs, falls back to the per-price sums, so the error raised is the one they raise.
+    """
+    rows = grid.prices_at_each(acps)
+    totals = [Decimal("0.00")] * len(acps)
+    with calc_context():
+        for series, options in holdings:
+            row = rows.get(series)
+            if row is None:
+                break
+            totals = [t + (price * options).quantize(CENT, ROUND_HALF_UP) for t, price in zip(totals, row)]
+        else:
+            return tuple(zip(acps, totals))
+    return tuple((acp, _sum_of_payments(holdings, acp, grid)) for acp in acps)
+
+
 def total_payment(grants: Sequence[Grant], acp: Decimal, grid: PricingGrid) -> Decimal:
     """Sum of the cents-rounded grant payments of the Eligible Options among grants (fast path).
 
@@ -139,9 +162,23 @@ def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}"
 
 
-def _vesting_dates_note(contingent: Sequence[Installment]) -> str:
-    dates = " and ".join(inst.employed_through.isoformat() for inst in contingent)
-    if len(contingent) == 1:
+@lru_cache(maxsize=64)
+def _price_notes(acp: Decimal, illustrative: bool) -> tuple[str, ...]:
+    """The caveats every estimate at this ACP carries, worded once (format_price reads only the value)."""
+    notes = (PRE_TAX_NOTE, US_DOLLARS_NOTE, ASSUMED_ACP_NOTE.format(price=format_price(acp)), ESTIMATED_SCHEDULE_NOTE)
+    return (*notes, ILLUSTRATIVE_NOTE) if illustrative else notes
+
+
+@lru_cache(maxsize=64)
+def _interest_notes(rate: Decimal, start: date, vesting: tuple[date, ...]) -> tuple[str, str]:
+    """The caveats of an estimate with Contingent Payments vesting on these dates."""
+    return (ASSUMED_INTEREST_NOTE.format(rate=_percent(rate), start=start.isoformat()),
+            _vesting_dates_note(vesting))
+
+
+def _vesting_dates_note(vesting: Sequence[date]) -> str:
+    dates = " and ".join(d.isoformat() for d in vesting)
+    if len(vesting) == 1:
         return VESTING_DATES_NOTE.format(dates=f"date {dates}", payments="Payment",
                                          follow="follows", spans="two years")
     return VESTING_DATES_NOTE.format(dates=f"dates {dates}", payments="Payments", follow="follow",
@@ -176,9 +213,10 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
             payment = (price * options).quantize(CENT, ROUND_HALF_UP)
             payments.append(GrantPayment(grant, options, price, payment))
         total = sum((p.payment for p in payments), Decimal("0.00"))
-    table = tuple((price, _sum_of_payments(holdings, price, ctx.grid)) for price in TABLE_PRICES)
+    table = payment_table(holdings, TABLE_PRICES, ctx.grid)
 
-    ruling = _ruling_for(ctx.rulings, country.name)
+    # Only a country awaiting a tax ruling (s3) has a ruling; for any other it changes nothing.
+    ruling = _ruling_for(ctx.rulings, country.name) if country.payment_group == "ruling" else DEFAULT_RULING
     installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
     schedule = tuple(
         inst if inst.kind == "initial" else replace(
@@ -187,14 +225,10 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
         for inst in installments
     )
 
-    notes = [PRE_TAX_NOTE, US_DOLLARS_NOTE, ASSUMED_ACP_NOTE.format(price=format_price(acp)), ESTIMATED_SCHEDULE_NOTE]
-    if ctx.grid.illustrative:
-        notes.append(ILLUSTRATIVE_NOTE)
-    notes.extend(schedule_notes)
+    notes = [*_price_notes(acp, ctx.grid.illustrative), *schedule_notes]
     if len(schedule) > 1:
-        notes.append(ASSUMED_INTEREST_NOTE.format(rate=_percent(ctx.assumed_interest_rate),
-                                                  start=calendar.jpm_payment_date.isoformat()))
-        notes.append(_vesting_dates_note(schedule[1:]))
+        notes.extend(_interest_notes(ctx.assumed_interest_rate, calendar.jpm_payment_date,
+                                     tuple(inst.employed_through for inst in schedule[1:])))
     return Estimate(
         employee_id=employee.employee_id,
         average_closing_price=acp,

@@ -120,9 +120,10 @@ def payout_schedule(total: Decimal, country: Country, level: int, calendar: Prog
     """
     if not total.is_finite() or total < 0:
         raise CalcError(f"a Total Payment of {total} is not an amount")
-    if total != cents(total):
+    rounded = cents(total)  # 1E+4 -> 10000.00: every part prints with two decimals
+    if total != rounded:
         raise CalcError(f"a Total Payment of {total} is not in whole cents")
-    total = cents(total)  # 1E+4 -> 10000.00: every part prints with two decimals
+    total = rounded
     rule, pending = schedule_rule(country, ruling)
     senior = level >= TWO_CONTINGENT_LEVEL
 

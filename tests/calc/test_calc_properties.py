@@ -1,4 +1,4 @@
-"""Properties that hold for every input (hypothesis): the schedule and the Total Payment."""
+"""Properties that hold for every input (hypothesis): the schedule, the Total Payment and its table."""
 
 from datetime import date
 from decimal import Decimal as D
@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from bot import countries
 from bot.calc.calendar import program_calendar
-from bot.calc.estimate import total_payment
+from bot.calc.eligibility import is_eligible_option
+from bot.calc.errors import CalcError
+from bot.calc.estimate import TABLE_PRICES, payment_table, total_payment
 from bot.calc.pricing import PricingGrid
 from bot.calc.records import GridPoint, SeriesKey
 from bot.calc.schedule import RateTable, payout_schedule
@@ -73,3 +75,62 @@ def monotone_grid_and_grants(draw):
 def test_total_payment_never_decreases_as_the_acp_rises(case):
     grid, grants, low, high = case
     assert total_payment(grants, low, grid) <= total_payment(grants, high, grid)
+
+
+@st.composite
+def employee_on_a_grid(draw):
+    """Grants of one employee on a grid whose Series are priced at some or all of $23-$31.
+
+    Grid points fall on whole dollars and on odd cents, so prices between them are long (or
+    endless) decimals; prices of a half cent (0.125) make payments that end in exactly half
+    a cent; several grants can share a Series; some grants are not Eligible Options.
+    """
+    acp = st.one_of(st.integers(min_value=1500, max_value=4000), st.integers(min_value=15, max_value=40).map(lambda d: d * 100))
+    price = st.one_of(
+        st.tuples(st.integers(min_value=0, max_value=10**7), st.integers(min_value=2, max_value=6)).map(
+            lambda p: D(p[0]) / 10**p[1]),
+        st.integers(min_value=0, max_value=4000).map(lambda n: D(10 * n + 5) / 1000))
+    acp_cents = sorted(set(draw(st.lists(acp, min_size=2, max_size=6))))
+    keys: list[SeriesKey] = []
+    pts: list[GridPoint] = []
+    for n in range(draw(st.integers(min_value=1, max_value=4))):
+        key = SeriesKey(D(33 + n) + D(draw(st.integers(min_value=0, max_value=99))) / 100,
+                        date(2010, 7, 3), draw(st.booleans()))
+        keys.append(key)
+        for cents in acp_cents:
+            pts.append(GridPoint(key, D(cents) / 100, draw(price)))
+    grants = []
+    for i in range(draw(st.integers(min_value=1, max_value=8))):
+        key = draw(st.sampled_from(keys))
+        granted = draw(st.integers(min_value=1, max_value=3_000_000))
+        grants.append(make_grant(
+            grant_number=f"{i:04d}", exercise_price=key.exercise_price, multi_year_grant=key.multi_year_grant,
+            granted=granted, exercised=draw(st.integers(min_value=0, max_value=granted)),
+            plan=draw(st.sampled_from(["1991", "2001", "visio", "sar1997", "navision"]))))
+    return PricingGrid(pts), grants
+
+
+def _per_price(grants, grid):
+    """The table as nine separate sums, or the error the first failing sum raises."""
+    try:
+        return tuple((price, total_payment(grants, price, grid)) for price in TABLE_PRICES)
+    except CalcError as exc:
+        return type(exc), str(exc)
+
+
+def _one_pass(grants, grid):
+    holdings = [(g.series, g.outstanding) for g in grants if is_eligible_option(g)]
+    try:
+        return payment_table(holdings, TABLE_PRICES, grid)
+    except CalcError as exc:
+        return type(exc), str(exc)
+
+
+@settings(max_examples=400)
+@given(case=employee_on_a_grid())
+def test_the_one_pass_table_equals_the_total_payment_at_each_of_the_nine_prices(case):
+    grid, grants = case
+    one_pass, per_price = _one_pass(grants, grid), _per_price(grants, grid)
+    assert one_pass == per_price
+    if isinstance(per_price[0], tuple):   # the same cents, written alike: 0.00, never 0 or 0E-10
+        assert [t.as_tuple() for _, t in one_pass] == [t.as_tuple() for _, t in per_price]

@@ -1,0 +1,303 @@
+"""The built knowledge, kept on disk between processes so a one-shot `sotp ask` need not rebuild it.
+
+Building the corpus index analyses some 7,000 texts (most of a one-shot ask);
+unpickling the built object takes a few tens of milliseconds. The object is
+cached whole and generically: whatever the builder returns, with every field
+anyone adds to it, as long as it pickles (if it does not, it is used uncached and
+a warning says why).
+
+Stale means any input may have changed. The key hashes every file of the bot,
+handlers and knowledge packages, code and data alike (about 250 files, a few
+milliseconds): more than the index reads, so that a new data file or a new module
+another part of the code adds to the build can never be missed. The package
+version, the Python version and the pickle protocol are part of the key, and a
+third-party module whose objects are in the pickle is checked against the version
+it was pickled with before loading.
+
+Where it is read from, and why only there: loading a pickle runs code, so whoever
+can write the file can run code as the assistant. The file therefore lives in one
+folder fixed by where the code is installed, var/cache/ beside the packages
+(git-ignored; `make clean` removes it), and nowhere else: no environment variable,
+configuration key, command-line flag, message or working directory can name
+another. A file that is a symlink, is not owned by this user or is writable by
+others is refused. Files are written 0600 in a 0700 folder, to a temporary file
+renamed over the old one, so a reader sees the old file or the new, never half.
+A cache that cannot be read, is corrupt or refused is rebuilt with a log line;
+it never stops the assistant.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import importlib
+import io
+import json
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+
+import bot
+
+log = logging.getLogger("sotp.cache")
+
+T = TypeVar("T")
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE_DIR = ROOT / "var" / "cache"
+INPUT_PACKAGES: tuple[Path, ...] = (ROOT / "bot", ROOT / "handlers", ROOT / "knowledge")
+FORMAT = b"SOTP-CACHE 1\n"
+PROTOCOL = pickle.HIGHEST_PROTOCOL
+_OWN_PACKAGES = frozenset(p.name for p in INPUT_PACKAGES)
+_SKIPPED_DIRS = frozenset({"__pycache__"})
+
+
+class CacheRefused(Exception):
+    """The file is not one this process may load, or not a cache of this object: rebuild."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where an object came from: loaded from the cache, or built (and why)."""
+
+    source: str        # "cache" or "built"
+    path: Path
+    key: str
+    reason: str        # why it was built ("no cache yet", "stale: ...", "corrupt: ..."); "" when loaded
+    seconds: float     # time to load or to build
+
+
+def _input_files(root: Path) -> Iterator[Path]:
+    """Every file under root in a stable order, without bytecode and hidden files."""
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and not name.endswith((".pyc", ".pyo")):
+                yield Path(folder, name)
+
+
+def fingerprint(packages: Sequence[Path], *parts: str) -> str:
+    """sha256 over the given strings and every file (relative name and content) of the packages."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    for package in packages:
+        for path in _input_files(package):
+            data = path.read_bytes()
+            digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
+            digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+class _RecordingPickler(pickle.Pickler):
+    """A pickler that notes the modules of the classes and functions it writes."""
+
+    def __init__(self, file: io.BytesIO) -> None:
+        super().__init__(file, protocol=PROTOCOL)
+        self.modules: set[str] = set()
+
+    def reducer_override(self, obj: Any) -> Any:
+        names = [type(obj).__module__]
+        if isinstance(obj, type) or callable(obj):   # pickled by reference to its module
+            names.append(getattr(obj, "__module__", None))
+        for name in names:
+            if isinstance(name, str):
+                self.modules.add(name.partition(".")[0])
+        return NotImplemented
+
+
+def _third_party_versions(modules: set[str]) -> dict[str, str | None]:
+    """Version of each third-party package the pickle refers to (the stdlib and ours are in the key).
+
+    Only importable packages count: Cython, for one, names the type of its functions
+    after a module that exists only in memory.
+    """
+    versions: dict[str, str | None] = {}
+    for name in sorted(modules - _OWN_PACKAGES - set(sys.stdlib_module_names) - {"builtins", "__main__"}):
+        module = sys.modules.get(name)
+        if getattr(module, "__spec__", None) is None:
+            continue
+        version = getattr(module, "__version__", None)
+        versions[name] = str(version) if version is not None else None
+    return versions
+
+
+class ObjectCache(Generic[T]):
+    """One built object in one pickle file, keyed on its inputs.
+
+    `directory` is for tests; the assistant's caches use CACHE_DIR. `packages` are
+    the folders whose files the key hashes.
+    """
+
+    def __init__(self, name: str, *, directory: Path = CACHE_DIR,
+                 packages: Sequence[Path] = INPUT_PACKAGES) -> None:
+        self.name = name
+        self.path = directory / f"{name}.pickle"
+        self.packages = tuple(packages)
+        self.provenance: Provenance | None = None
+
+    def key(self) -> str:
+        version = f"{sys.implementation.cache_tag} {sys.version}"
+        return fingerprint(self.packages, FORMAT.decode().strip(), self.name, bot.__version__, version, str(PROTOCOL))
+
+    # ------------------------------------------------------------------ reading
+    def _read(self) -> bytes:
+        """The file's bytes, if it is a regular file of ours that nobody else can write."""
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(self.path, flags)
+        except FileNotFoundError:
+            raise
+        except OSError as exc:   # ELOOP: a symlink
+            raise CacheRefused(f"cannot open it ({exc.strerror})") from exc
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if hasattr(os, "getuid") and info.st_uid != os.getuid():
+                raise CacheRefused(f"owned by uid {info.st_uid}, not by this user")
+            if info.st_mode & 0o022:
+                raise CacheRefused(f"writable by others (mode {info.st_mode & 0o777:o})")
+            return fh.read()
+
+    def _parse(self, data: bytes, key: str) -> tuple[dict[str, Any], bytes]:
+        """The header and the pickle; CacheRefused when it is not this object's cache, ValueError when damaged."""
+        if not data.startswith(FORMAT):
+            raise ValueError("not a cache file of this format")
+        line_end = data.find(b"\n", len(FORMAT))
+        if line_end < 0:
+            raise ValueError("no header")
+        header = json.loads(data[len(FORMAT):line_end])
+        if not isinstance(header, dict):
+            raise ValueError("no header")
+        if header.get("key") != key:
+            raise CacheRefused("stale: its inputs changed")
+        payload = data[line_end + 1:]
+        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+            raise ValueError("checksum mismatch (truncated or damaged)")
+        return header, payload
+
+    def _check_modules(self, header: dict[str, Any]) -> None:
+        for name, version in dict(header.get("modules") or {}).items():
+            try:
+                module = importlib.import_module(name)
+            except ImportError as exc:
+                raise CacheRefused(f"stale: {name} is not installed any more") from exc
+            now = getattr(module, "__version__", None)
+            if (str(now) if now is not None else None) != version:
+                raise CacheRefused(f"stale: pickled with {name} {version}, now {now}")
+
+    def load(self, key: str | None = None) -> T:
+        """The cached object; FileNotFoundError, CacheRefused (stale, refused) or another error (corrupt)."""
+        key = key or self.key()
+        header, payload = self._parse(self._read(), key)
+        self._check_modules(header)
+        return pickle.loads(payload)
+
+    def status(self) -> tuple[str, str]:
+        """("fresh" | "missing" | "stale" | "refused" | "corrupt", detail), without unpickling."""
+        key = self.key()
+        try:
+            header, _ = self._parse(self._read(), key)
+            self._check_modules(header)
+        except FileNotFoundError:
+            return "missing", f"no cache at {self.path}"
+        except CacheRefused as exc:
+            reason = str(exc)
+            state = "stale" if reason.startswith("stale: ") else "refused"
+            return state, f"{self.path}: {reason.removeprefix('stale: ')}"
+        except Exception as exc:  # noqa: BLE001 - any damage is reported, never raised
+            return "corrupt", f"{self.path}: {exc}"
+        built = header.get("built_at", "?")
+        return "fresh", f"{self.path}: built {built} in {header.get('build_seconds', '?')} s, key {key[:12]}"
+
+    # ------------------------------------------------------------------ writing
+    def store(self, value: T, *, key: str | None = None, build_seconds: float = 0.0) -> bool:
+        """Write the object atomically; False (with a warning) when it cannot be pickled or written."""
+        key = key or self.key()
+        buffer = io.BytesIO()
+        pickler = _RecordingPickler(buffer)
+        try:
+            pickler.dump(value)
+        except Exception as exc:  # noqa: BLE001 - an unpicklable field must not stop the assistant
+            log.warning("cache %s: not cached, the object does not pickle: %s", self.name, exc)
+            return False
+        payload = buffer.getvalue()
+        header = {
+            "key": key,
+            "name": self.name,
+            "sha256": hashlib.sha256(payload).hexdigest(),
+            "modules": _third_party_versions(pickler.modules),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "build_seconds": round(build_seconds, 3),
+        }
+        data = FORMAT + json.dumps(header, sort_keys=True).encode() + b"\n" + payload
+        tmp: str | None = None
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.name}.", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+            tmp = None
+        except OSError as exc:
+            log.warning("cache %s: not written to %s: %s", self.name, self.path, exc)
+            return False
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        return True
+
+    # ---------------------------------------------------------- load or build
+    def get(self, build: Callable[[], T]) -> T:
+        """The cached object when fresh, else build() stored for next time; sets self.provenance."""
+        started = time.perf_counter()
+        key = self.key()
+        try:
+            value = self.load(key)
+        except FileNotFoundError:
+            reason = "no cache yet"
+            log.info("cache %s: %s, building", self.name, reason)
+        except CacheRefused as exc:
+            reason = str(exc)
+            (log.info if reason.startswith("stale") else log.warning)(
+                "cache %s: %s: %s, rebuilding", self.name, self.path, reason)
+        except Exception as exc:  # noqa: BLE001 - corrupt or unreadable: rebuild, never crash
+            reason = f"corrupt: {type(exc).__name__}: {exc}"
+            log.warning("cache %s: %s is unreadable (%s), rebuilding", self.name, self.path, reason)
+        else:
+            self.provenance = Provenance("cache", self.path, key, "", time.perf_counter() - started)
+            return value
+        started = time.perf_counter()
+        value = build()
+        seconds = time.perf_counter() - started
+        self.store(value, key=key, build_seconds=seconds)
+        self.provenance = Provenance("built", self.path, key, reason, seconds)
+        log.info("cache %s: built in %.2f s", self.name, seconds)
+        return value
+
+
+def cached(build: Callable[[], T]) -> Callable[[], T]:
+    """Decorate a builder of immutable, shared knowledge: calls load it from CACHE_DIR when fresh.
+
+    The decorated function keeps `.cache` (its ObjectCache, for provenance and
+    `sotp index`) and `.build` (the builder itself, uncached).
+    """
+    cache: ObjectCache[T] = ObjectCache(f"{build.__module__}.{build.__qualname__}")
+
+    @functools.wraps(build)
+    def load_or_build() -> T:
+        return cache.get(build)
+
+    load_or_build.cache = cache          # type: ignore[attr-defined]
+    load_or_build.build = build          # type: ignore[attr-defined]
+    return load_or_build

@@ -69,6 +69,12 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
         return (Outbound(key=f"{base}:0", channel="email", recipient=recipient,
                          payload=_payload(incoming, replies), **common),)
     # Slack
+    if incoming.metadata.get("reply") == "ephemeral":
+        # /sotp, and buttons pressed in a channel: every reply only to the person who asked, where
+        # they asked (an ephemeral message; the adapter falls back to their DM).
+        return (Outbound(key=f"{base}:0", channel="slack", recipient=incoming.address,
+                         payload=_payload(incoming, list(response.replies), mode="ephemeral",
+                                          conversation=incoming.conversation), **common),)
     rows: list[Outbound] = []
     if not incoming.shared:
         rows.append(Outbound(key=f"{base}:0", channel="slack", recipient=incoming.address,

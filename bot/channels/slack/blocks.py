@@ -183,7 +183,7 @@ def reply_blocks(reply: Reply, index: int, answer: str, style: Style) -> list[Bl
         made, was_cut = part_blocks(part, style)
         blocks.extend(made)
         cut = cut or was_cut
-    if cut and style.notice_url:
+    if (cut or sum(_block_chars(b) for b in blocks) > MAX_MESSAGE_TEXT - MAX_FALLBACK) and style.notice_url:
         blocks.append(_context(w.text("answers.notice_link", url=style.notice_url)))
     ref = f"{answer}#{index}"
     if reply.choices:

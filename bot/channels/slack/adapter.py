@@ -127,6 +127,8 @@ class SlackAdapter:
     async def _dm(self, user_id: str, messages: list[Message], *, conversation: str | None = None,
                   thread_ts: str | None = None) -> str:
         channel = conversation if conversation and conversation.startswith("D") else None
+        if channel is not None:
+            await self.deps.directory.remember_dm(user_id, channel)
         channel = channel or await self.deps.directory.dm_channel(user_id) or user_id
         return await self._post(messages, channel=channel, thread_ts=thread_ts)
 

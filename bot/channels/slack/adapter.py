@@ -32,7 +32,6 @@ from bot.delivery import DeliveryResult, Failed, RetryAfter, Sent
 from bot.formatting import PACIFIC, long_date
 from bot.outbox import OutboxRow
 from bot.queue import Queue, TicketNotFound
-from bot.timestamps import to_db
 from handlers.outgoing import render
 from handlers.reply import Reply
 
@@ -190,12 +189,13 @@ class SlackAdapter:
         else:
             who = self.words.text("staff.requester_unknown", address=ticket.requester_address)
         opened = ticket.created_at.astimezone(PACIFIC)
+        version = len(queue.messages(ticket.id))
         message = ticket_message(
             self.words, ticket_id=ticket.id, category=ticket.category, status=ticket.status,
             assignee=ticket.assignee, channel=ticket.channel, requester=who, text=ticket.text,
-            messages=len(queue.messages(ticket.id)),
+            messages=version,
             opened=f"{long_date(opened.date())} {opened.strftime('%I:%M %p').lstrip('0')} PT")
-        return message, to_db(ticket.updated_at), ticket.number, SlackStore(db).post_of(ticket.number)
+        return message, str(version), ticket.number, SlackStore(db).post_of(ticket.number)
 
     async def _ticket_notice(self, row: OutboxRow) -> DeliveryResult:
         try:

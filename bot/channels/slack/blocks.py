@@ -57,9 +57,15 @@ class Style:
     extra_notes: Mapping[str, str] = field(default_factory=dict)
 
 
+_MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,})&gt;")
+
+
 def escape(text: str) -> str:
-    """Slack's mrkdwn escapes: only &, < and > (a literal > at a line start would become a quote)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's mrkdwn escapes: only &, < and > (a literal > at a line start would become a quote).
+
+    A user mention (<@U123>) stays one, so "claimed by <@U0PAT>" shows the person's name.
+    """
+    return _MENTION.sub(r"<@\1>", text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
 
 
 def _is_quote(part: str) -> bool:

@@ -51,7 +51,7 @@ class TicketPost:
     ticket_number: int
     channel: str
     ts: str
-    shown: str                 # the ticket's updated_at that the message shows
+    shown: str                 # the version of the ticket the message shows (its thread's length)
     posted_at: datetime
 
 
@@ -119,8 +119,14 @@ class SlackStore:
         return [int(r[0]) for r in rows]
 
     def tickets_changed(self, limit: int = 100) -> list[tuple[int, str]]:
-        """(ticket, updated_at) of posted tickets that changed since their message was last updated."""
+        """(ticket, version) of posted tickets that changed since their message was last updated.
+
+        A ticket's version is the length of its thread: every change (a claim, a reply, a
+        resolution, a message from the employee) adds a message to it.
+        """
         rows = self.db.conn.execute(
-            "SELECT t.number, t.updated_at FROM tickets t JOIN slack_ticket_posts p ON p.ticket_number = t.number "
-            "WHERE t.updated_at != p.shown ORDER BY t.updated_at LIMIT ?", (limit,)).fetchall()
-        return [(int(n), str(u)) for n, u in rows]
+            "SELECT number, version FROM (SELECT t.number AS number, p.shown AS shown, "
+            "(SELECT count(*) FROM ticket_messages m WHERE m.ticket_number = t.number) AS version "
+            "FROM tickets t JOIN slack_ticket_posts p ON p.ticket_number = t.number) "
+            "WHERE CAST(version AS TEXT) != shown ORDER BY number LIMIT ?", (limit,)).fetchall()
+        return [(int(n), str(v)) for n, v in rows]

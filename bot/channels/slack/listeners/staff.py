@@ -26,20 +26,19 @@ from bot.db import write_transaction
 from bot.ledger import Ledger
 from bot.outbox import Outbound, Outbox
 from bot.queue import Queue, QueueError, format_ticket_id
-from bot.timestamps import to_db
 from handlers.messages import Incoming
 from handlers.reply import Reply
 
 log = logging.getLogger("sotp.slack.staff")
 
 
-def notice_row(staff_channel: str, ticket_id: str, updated_at: str | None = None) -> Outbound:
-    """The outbox row that posts a ticket to the staff channel, or (with updated_at) refreshes its message."""
+def notice_row(staff_channel: str, ticket_id: str, version: str | None = None) -> Outbound:
+    """The outbox row that posts a ticket to the staff channel, or (with a version) refreshes its message."""
     number = int(ticket_id.split("-", 1)[1])
-    if updated_at is None:
+    if version is None:
         return Outbound(key=f"ticket-notice:slack:{number}", channel="slack", recipient=staff_channel,
                         kind="ticket-notice", payload={"ticket": ticket_id, "action": "post"}, ticket=ticket_id)
-    return Outbound(key=f"ticket-notice:slack:{number}:{updated_at}", channel="slack", recipient=staff_channel,
+    return Outbound(key=f"ticket-notice:slack:{number}:v{version}", channel="slack", recipient=staff_channel,
                     kind="ticket-notice", payload={"ticket": ticket_id, "action": "update"}, ticket=ticket_id)
 
 
@@ -53,8 +52,8 @@ def plan_notices(deps: Any) -> int:
         slack, outbox = SlackStore(db), Outbox(db)
         for number in slack.tickets_to_post():
             added += outbox.enqueue(notice_row(channel, format_ticket_id(number)), now) is not None
-        for number, updated_at in slack.tickets_changed():
-            added += outbox.enqueue(notice_row(channel, format_ticket_id(number), updated_at), now) is not None
+        for number, version in slack.tickets_changed():
+            added += outbox.enqueue(notice_row(channel, format_ticket_id(number), version), now) is not None
     return added
 
 
@@ -88,6 +87,12 @@ class StaffPlanner:
         return {"enqueued": self.enqueued, "last_error": self.last_error}
 
 
+def _refresh(deps: Any, db: Any, queue: Queue, ticket_id: str, now: Any) -> None:
+    """Queue the update of the ticket's message at once (the planner would find it too, a little later)."""
+    version = str(len(queue.messages(ticket_id)))
+    Outbox(db).enqueue(notice_row(deps.slack.staff_channel, ticket_id, version), now)
+
+
 # -- the thread relay ----------------------------------------------------------------------------
 
 def _relay(deps: Any, ticket_number: int, staff: str, text: str, message_id: str) -> str:
@@ -99,8 +104,7 @@ def _relay(deps: Any, ticket_number: int, staff: str, text: str, message_id: str
             return "duplicate"
         queue = Queue(db)
         row = queue.reply(format_ticket_id(ticket_number), staff, text, now)
-        ticket = queue.get(format_ticket_id(ticket_number))
-        Outbox(db).enqueue(notice_row(deps.slack.staff_channel, ticket.id, to_db(ticket.updated_at)), now)
+        _refresh(deps, db, queue, format_ticket_id(ticket_number), now)
         ledger.remember("slack", message_id, now, {"replies": [], "relayed": row.key})
     return row.key
 
@@ -152,8 +156,8 @@ def _claim(deps: Any, ticket_id: str, user: str) -> str | None:
             return words.text("staff.resolved", ticket=ticket.id)
         if ticket.status == "claimed" and ticket.assignee and ticket.assignee != user:
             return words.text("staff.claimed_by", ticket=ticket.id, who=ticket.assignee)
-        claimed = queue.claim(ticket.id, user, now).ticket
-        Outbox(db).enqueue(notice_row(deps.slack.staff_channel, ticket.id, to_db(claimed.updated_at)), now)
+        queue.claim(ticket.id, user, now)
+        _refresh(deps, db, queue, ticket.id, now)
     return None
 
 
@@ -165,8 +169,8 @@ def _resolve(deps: Any, ticket_id: str, user: str) -> str | None:
         ticket = queue.get(ticket_id)
         if ticket.status == "resolved":
             return deps.style.words.text("staff.resolved", ticket=ticket.id)
-        resolved = queue.resolve(ticket.id, user, now)
-        Outbox(db).enqueue(notice_row(deps.slack.staff_channel, ticket.id, to_db(resolved.updated_at)), now)
+        queue.resolve(ticket.id, user, now)
+        _refresh(deps, db, queue, ticket.id, now)
     return None
 
 

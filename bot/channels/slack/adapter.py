@@ -156,10 +156,12 @@ class SlackAdapter:
                 log.info("ephemeral not possible row=%d channel=%s (%s): sent to the DM", row.id, channel,
                          error_code(exc))
         self.ephemeral_fallbacks += 1
-        note = Message(self.words.text("answers.private_fallback"),
-                       ({"type": "context", "elements": [{"type": "mrkdwn",
-                                                          "text": self.words.text("answers.private_fallback")}]},))
-        return Sent(await self._dm(user, [note, *messages] if channel else messages))
+        if channel:
+            note = {"type": "context", "elements": [{"type": "mrkdwn",
+                                                     "text": self.words.text("answers.private_fallback")}]}
+            first = messages[0]
+            messages = [Message(first.text, (note, *first.blocks)), *messages[1:]]
+        return Sent(await self._dm(user, messages))
 
     async def _respond(self, url: str, messages: list[Message]) -> bool:
         """Post to a command's response_url (ephemeral, works in any conversation); False if it refused."""

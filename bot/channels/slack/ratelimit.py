@@ -27,6 +27,8 @@ DEFAULT_RETRY_AFTER = 30.0   # seconds, when a 429 carries no Retry-After (Slack
 class TokenBucket:
     """rate tokens a second up to burst; acquire() waits for one. rate 0: no limit (pauses still apply)."""
 
+    MAX_NAP = 0.5      # seconds a waiter sleeps before looking again (a pause may be extended meanwhile)
+
     def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.rate = float(rate)
         self.burst = max(1, int(burst))
@@ -58,7 +60,7 @@ class TokenBucket:
         while True:
             now = self.clock()
             if now < self.paused_until:
-                await asyncio.sleep(self.paused_until - now)
+                await asyncio.sleep(min(self.paused_until - now, self.MAX_NAP))
                 continue
             if self.rate <= 0:
                 break
@@ -66,7 +68,7 @@ class TokenBucket:
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
                 break
-            await asyncio.sleep((1.0 - self._tokens) / self.rate)
+            await asyncio.sleep(min((1.0 - self._tokens) / self.rate, self.MAX_NAP))
         self.waited += self.clock() - start
 
     def health(self) -> dict[str, float | int]:

@@ -27,7 +27,7 @@ from bot.imports import import_file
 from bot.serve import ServeContext
 from handlers.core import Conversation
 
-from slack_local import (APP_TOKEN, BOT_TOKEN, SECRET, LocalSlack, action_body, command_body, event_body,
+from bot.channels.slack.localslack import (APP_TOKEN, BOT_TOKEN, SECRET, LocalSlack, action_body, command_body, event_body,
                          signed)
 
 _core = importlib.util.spec_from_file_location("core_world", Path(__file__).parents[1] / "core" / "conftest.py")

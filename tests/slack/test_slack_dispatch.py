@@ -3,7 +3,7 @@
 import json
 import time
 
-from slack_local import event_body, signed
+from bot.channels.slack.localslack import event_body, signed
 
 
 async def test_url_verification_is_answered_with_the_challenge(app):

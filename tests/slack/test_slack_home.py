@@ -62,7 +62,7 @@ async def test_an_unknown_user_sees_what_the_assistant_does(app):
 
 def _price_action(price):
     from urllib.parse import urlencode
-    from slack_local import TEAM, signed
+    from bot.channels.slack.localslack import TEAM, signed
 
     payload = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": "U0ALICE"}, "api_app_id": "A0SOTP",
                "token": "legacy", "trigger_id": "t", "container": {"type": "view", "view_id": "V1"},

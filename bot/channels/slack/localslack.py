@@ -1,4 +1,4 @@
-"""A local Slack for the tests: the Web API, response_url and Socket Mode on 127.0.0.1, recording every call.
+"""A local Slack for tests and `sotp bench slack`: the Web API, response_url and Socket Mode on 127.0.0.1.
 
 It answers what the app calls (auth.test, users.info, chat.postMessage,
 chat.postEphemeral, chat.update, views.publish, apps.connections.open) and the
@@ -33,6 +33,7 @@ APP_TOKEN = "xapp-test-token"
 class Call:
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.perf_counter)      # when it arrived (for `sotp bench slack`)
 
     def blocks_text(self) -> str:
         """Every text in the call's blocks, joined: what a person would read."""

@@ -50,9 +50,9 @@ class OverdueCheck:
                 text = (f"{ticket.id} has waited more than {self.settings.overdue_business_hours} business hours "
                         f"for a staff reply ({ticket.category}, via {ticket.channel}).")
                 if self.staff_channel:
-                    outbox.enqueue(Outbound(key, "slack", self.staff_channel, "ticket-notice",
-                                            {"text": text, "ticket": ticket.id, "mode": "staff"},
-                                            ticket=ticket.id), now)
+                    outbox.enqueue(Outbound(key, "slack", self.staff_channel, "notice",
+                                            {"text": text, "ticket": ticket.id, "mode": "thread",
+                                             "privacy": "public"}, ticket=ticket.id), now)
                 else:   # nowhere to post: the log line is the notice
                     self._logged.add(ticket.id)
                 noticed.append(ticket.id)

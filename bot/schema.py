@@ -50,6 +50,7 @@ def _statements(sql: str) -> list[str]:
 
 def _migrations() -> tuple[Migration, ...]:
     from bot import audit, conversations, ledger, outbox, preferences, queue, store
+    from bot.channels.slack import store as slack_store
 
     return (
         Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", _script(store.SCHEMA)),
@@ -60,7 +61,8 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(6, "messages answered, by channel message id", _script(ledger.SCHEMA)),
         Migration(7, "audit trail: hash chain, head record, insert order", audit.migrate_to_chain),
         Migration(8, "employees' preferences (Slack reminders, tracking)", _script(preferences.SCHEMA)),
-        # Numbers reserved for the work in progress: 10-19 email, 20-29 Slack, 30-39 reminders.
+        Migration(9, "Slack: users looked up (the link to their employee), ticket posts in the staff channel",
+                  _script(slack_store.SCHEMA)),
     )
 
 

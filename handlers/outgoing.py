@@ -73,6 +73,11 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
             return ()
         return (row(0, recipient, replies),)
     # Slack
+    if incoming.metadata.get("reply") == "ephemeral":
+        # /sotp, and buttons pressed in a channel: every reply only to the person who asked, where
+        # they asked (an ephemeral message; the adapter falls back to their DM).
+        return (row(0, incoming.address, list(response.replies), mode="ephemeral",
+                    conversation=incoming.conversation),)
     if not incoming.shared:
         return (row(0, incoming.address, list(response.replies), mode="dm", conversation=incoming.conversation),)
     rows: list[Outbound] = []

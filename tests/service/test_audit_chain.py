@@ -167,3 +167,10 @@ def test_opening_an_up_to_date_database_does_not_wait_for_the_write_lock(db_path
         assert db.conn.execute("SELECT count(*) FROM employees").fetchone() == (0,)
     finally:
         holder.execute("ROLLBACK")
+
+
+def test_migrations_are_numbered_one_after_another():
+    from bot.schema import _migrations
+
+    # A gap or a step back would let a database skip a migration that lands later.
+    assert [m.version for m in _migrations()] == list(range(1, len(_migrations()) + 1))

@@ -1,0 +1,1 @@
+"""Channels: transports that turn their events into `Incoming` and deliver outbox rows (bot.delivery)."""

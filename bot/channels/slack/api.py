@@ -1,0 +1,89 @@
+"""The app's one Web API client: one AsyncWebClient, one aiohttp session, one token bucket.
+
+Every call the Slack app makes (the outbox worker's posts, users.info, views.publish)
+goes through SlackApi.call, so all of them share the bucket and its 429 pauses.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from bot.channels.slack.config import SlackSettings
+from bot.channels.slack.ratelimit import PauseOnRateLimit, TokenBucket, retry_after
+
+log = logging.getLogger("sotp.slack.api")
+
+SLACK_API_URL = "https://slack.com/api/"
+CALL_TIMEOUT = 10      # seconds per Web API call; well under the outbox's 60 s claim
+
+
+def build_client(settings: SlackSettings, bucket: TokenBucket,
+                 session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The AsyncWebClient every part of the app shares (base_url from SLACK_API_URL or slack.api_url)."""
+    return AsyncWebClient(
+        token=settings.bot_token or None, base_url=settings.api_url or SLACK_API_URL, timeout=CALL_TIMEOUT,
+        session=session,
+        retry_handlers=[AsyncConnectionErrorRetryHandler(max_retry_count=2),
+                        AsyncServerErrorRetryHandler(max_retry_count=2),
+                        PauseOnRateLimit(bucket)],
+    )
+
+
+class SlackApi:
+    def __init__(self, client: AsyncWebClient, bucket: TokenBucket) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.calls = 0
+
+    def ensure_session(self) -> aiohttp.ClientSession:
+        """One pooled HTTP session for every call (made on the running loop, again if it was closed)."""
+        session = self.client.session
+        if session is None or session.closed:
+            session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT))
+            self.client.session = session
+        return session
+
+    async def call(self, method: str, **params: Any) -> AsyncSlackResponse:
+        """One Web API call after a token from the shared bucket; raises SlackApiError like the SDK."""
+        self.ensure_session()
+        await self.bucket.acquire()
+        self.calls += 1
+        if method in _GET_METHODS:
+            return await self.client.api_call(method, http_verb="GET", params=params)
+        return await self.client.api_call(method, json=params)
+
+    async def aclose(self) -> None:
+        session = self.client.session
+        if session is not None and not session.closed:
+            await session.close()
+
+
+# Methods Slack reads from the query string (users.info takes no JSON body).
+_GET_METHODS = frozenset({"users.info", "auth.test"})
+
+
+def error_code(exc: SlackApiError) -> str:
+    """Slack's error string ("channel_not_found", "ratelimited"), or the HTTP status."""
+    response = exc.response
+    data = getattr(response, "data", None)
+    if isinstance(data, dict) and data.get("error"):
+        return str(data["error"])
+    return f"http_{getattr(response, 'status_code', '?')}"
+
+
+def is_rate_limited(exc: SlackApiError) -> bool:
+    return getattr(exc.response, "status_code", None) == 429 or error_code(exc) == "ratelimited"
+
+
+def rate_limit_pause(exc: SlackApiError) -> float:
+    return retry_after(getattr(exc.response, "headers", {}) or {})

@@ -1,0 +1,20 @@
+"""Bolt listeners, one module per kind of request; each register(app, deps) binds its handlers.
+
+Every event the manifest subscribes to has a listener here (an event nobody handles
+is answered 404 and Slack delivers it again). Listeners only turn what Slack sent
+into an Incoming for the core, or into a queue change; replies leave through the
+outbox and the Slack worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.channels.slack.listeners import actions, commands, home, messages, staff
+
+
+def register_listeners(app: AsyncApp, deps: Any) -> None:
+    for module in (messages, commands, actions, home, staff):
+        module.register(app, deps)

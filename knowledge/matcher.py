@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from bot.countries import without_mentions
@@ -129,6 +130,9 @@ class Matcher:
                     self._phrasing_texts.append(phrasing)
                     self._phrasing_owner.append(index)
             self._phrasings_of.append(own)
+        self._owner_array = np.array(self._phrasing_owner, dtype=np.intp)
+        # token_sort_ratio is ratio() of the token-sorted strings: sort the phrasings once, not per question.
+        self._sorted_phrasings = [_sorted_tokens(p) for p in self._phrasing_texts]
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
         self._mark_boilerplate()
         n = len(self._entries)
@@ -185,20 +189,15 @@ class Matcher:
                 best[section] = value
         return [v / total for v in best]
 
-    def _phrasing_scores(self, query: str, scorer, phrasings: Sequence[int] | None = None) -> dict[int, float]:
-        """Score of each phrasing (all of them, or only those listed), by phrasing index."""
+    def _phrasing_scores(self, query: str, scorer, phrasings: np.ndarray | None = None) -> np.ndarray:
+        """Score of each phrasing (all of them, or only those listed), in one call into rapidfuzz."""
         choices = self._phrasing_texts if phrasings is None else [self._phrasing_texts[i] for i in phrasings]
-        found = process.extract(query, choices, scorer=scorer, limit=None)
-        if phrasings is None:
-            return {i: score for _, score, i in found}
-        return {phrasings[i]: score for _, score, i in found}
+        return process.cdist([query], choices, scorer=scorer, dtype=np.float64)[0]
 
-    def _best_of_sections(self, per_phrasing: dict[int, float]) -> dict[int, float]:
-        best: dict[int, float] = {}
-        for phrasing, score in per_phrasing.items():
-            owner = self._phrasing_owner[phrasing]
-            if score > best.get(owner, -1.0):
-                best[owner] = score
+    def _best_of_sections(self, scores: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """Per section, its best phrasing's score (0 for a section with none scored)."""
+        best = np.zeros(len(self._entries))
+        np.maximum.at(best, owners, scores)
         return best
 
     def _adjust(self, index: int, score: float, named: set[str], asker_country: str | None,
@@ -237,9 +236,10 @@ class Matcher:
         asked_term = _asked_term(text, self._terms) if defining else None
         w = self.weights
         n = len(self._entries)
-        sorted_scores = self._phrasing_scores(query.text, fuzz.token_sort_ratio) if query.text else {}
-        sort_best = self._best_of_sections(sorted_scores)
-        phrasing = [sort_best.get(i, 0.0) / 100.0 for i in range(n)]
+        owners = self._owner_array
+        sorted_scores = (process.cdist([_sorted_tokens(query.text)], self._sorted_phrasings, scorer=fuzz.ratio,
+                                       dtype=np.float64)[0] if query.text else np.zeros(len(owners)))
+        phrasing = (self._best_of_sections(sorted_scores, owners) / 100.0).tolist()
 
         def total(i: int) -> float:
             raw = w.phrasing * phrasing[i] + w.keywords * keywords[i] + w.body * bodies[i]
@@ -249,13 +249,12 @@ class Matcher:
         if query.text and len(query.content) >= w.short_query_tokens:
             # Subset matches score 100 with token_set_ratio, so it only refines the strongest candidates.
             candidates = sorted(range(n), key=scores.__getitem__, reverse=True)[:w.candidates]
-            own = [p for i in candidates for p in self._phrasings_of[i]]
+            own = np.array([p for i in candidates for p in self._phrasings_of[i]], dtype=np.intp)
             set_scores = self._phrasing_scores(query.text, fuzz.token_set_ratio, own)
             # Both scorers judge the same phrasing; the section keeps its best phrasing.
-            mean = {p: (sorted_scores.get(p, 0.0) + set_scores[p]) / 2 for p in own}
-            best = self._best_of_sections(mean)
+            best = self._best_of_sections((sorted_scores[own] + set_scores) / 2, owners[own])
             for i in candidates:
-                phrasing[i] = best.get(i, 0.0) / 100.0
+                phrasing[i] = float(best[i]) / 100.0
                 scores[i] = total(i)
         order = sorted(range(n), key=scores.__getitem__, reverse=True)[:limit]
         ranked = tuple(Scored(self._entries[i].section.id, scores[i], phrasing[i], keywords[i], bodies[i])
@@ -295,6 +294,10 @@ class Matcher:
 def _idf(df: int, n: int) -> float:
     """BM25's inverse document frequency: rare words weigh more, none weighs less than zero."""
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _sorted_tokens(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 def _topic(text: str) -> Analyzed:

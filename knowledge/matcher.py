@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -65,8 +67,38 @@ class Scored:
 @dataclass(frozen=True, slots=True)
 class Passage:
     section_id: str
-    paragraph: int
-    text: str
+    paragraph: int                  # the first paragraph quoted
+    text: str                       # the quote; paragraphs separated by a blank line
+    paragraphs: tuple[int, ...] = ()  # every paragraph quoted, when a passage hint chose them
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHint:
+    """Which paragraphs answer a kind of question (knowledge/passages.toml)."""
+
+    section: str                    # a section id, or "guide:*" for every country guide
+    topic: str
+    cues: tuple[str, ...]
+    quote: tuple[str, ...]          # a phrase of each paragraph to quote, in order
+
+
+PASSAGES_FILE = Path(__file__).with_name("passages.toml")
+MAX_HINT_PARAGRAPHS = 3
+
+
+def load_passage_hints(path: Path = PASSAGES_FILE) -> tuple[PassageHint, ...]:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    hints = []
+    for n, item in enumerate(raw.get("hint", []), start=1):
+        try:
+            hint = PassageHint(item["section"], item["topic"], tuple(item["cues"]), tuple(item["quote"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: hint {n} needs section, topic, cues and quote: {exc}") from exc
+        if not hint.cues or not 1 <= len(hint.quote) <= MAX_HINT_PARAGRAPHS:
+            raise ValueError(f"{path}: hint {n} ({hint.topic}): cues, and 1 to {MAX_HINT_PARAGRAPHS} quotes")
+        hints.append(hint)
+    return tuple(hints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,8 +135,10 @@ class Matcher:
     """An index over a corpus; build once at start-up, then match() is cheap."""
 
     def __init__(self, corpus: Corpus, *, guide_countries: dict[str, str] | None = None,
-                 scopes: dict[str, str] | None = None, weights: Weights = Weights()) -> None:
-        """guide_countries: guide id -> country; scopes: section id -> the one country it is written for."""
+                 scopes: dict[str, str] | None = None, weights: Weights = Weights(),
+                 hints: Sequence[PassageHint] | None = None) -> None:
+        """guide_countries: guide id -> country; scopes: section id -> the one country it is written for;
+        hints: which paragraphs answer which kinds of question (default: knowledge/passages.toml)."""
         self.weights = weights
         self._scopes = scopes or {}
         self._entries: list[_Entry] = []
@@ -151,6 +185,7 @@ class Matcher:
         self._body_idf = {t: _idf(len(p), paragraph_count) for t, p in self._postings.items()}
         self._index_arrays()
         self._shape_arrays()
+        self._hints = self._resolve_hints(load_passage_hints() if hints is None else hints)
 
     def _mark_boilerplate(self) -> None:
         """Paragraphs that several sections share word for word once places are set aside.
@@ -218,6 +253,31 @@ class Matcher:
         np.maximum.at(best, owners, scores)
         return best
 
+    def _resolve_hints(self, hints: Sequence[PassageHint]) -> dict[int, list[tuple[list[frozenset[str]], tuple[int, ...]]]]:
+        """Per section, its hints in order: the cues as token sets, and the paragraphs to quote."""
+        resolved: dict[int, list[tuple[list[frozenset[str]], tuple[int, ...]]]] = {}
+        for hint in hints:
+            if hint.section == "guide:*":
+                targets = [i for i, e in enumerate(self._entries) if e.guide_country]
+            elif hint.section in self._index_of:
+                targets = [self._index_of[hint.section]]
+            else:
+                raise ValueError(f"passage hint {hint.topic!r}: unknown section {hint.section!r}")
+            cues = [frozenset(analyze(cue).tokens) for cue in hint.cues]
+            for index in targets:
+                paragraphs = [p for p, _ in self._entries[index].paragraphs]
+                chosen = []
+                for phrase in hint.quote:
+                    found = [n for n, p in enumerate(paragraphs) if phrase in p]
+                    if len(found) != 1 and hint.section != "guide:*":
+                        raise ValueError(f"passage hint {hint.topic!r}: {phrase!r} is in {len(found)} paragraphs "
+                                         f"of {hint.section}, not exactly one")
+                    if found:
+                        chosen.append(found[0])
+                if len(chosen) == len(hint.quote):
+                    resolved.setdefault(index, []).append(([c for c in cues if c], tuple(chosen)))
+        return resolved
+
     def _shape_arrays(self) -> None:
         """Where the corpus's shape rules apply (see _adjusted), as index arrays."""
         self._scoped = [(i, self._scopes[e.section.id]) for i, e in enumerate(self._entries)
@@ -265,8 +325,9 @@ class Matcher:
         asked_term = _asked_term(text, self._terms) if defining else None
         w = self.weights
         n = len(self._entries)
+        # The learned signal reads every word ("how do I take part?" is all filler to the others).
         learned = (self._learned.probabilities(text, w.learned_temperature)[self._learned_order].tolist()
-                   if query.content else [0.0] * n)
+                   if text.strip() else [0.0] * n)
         owners = self._owner_array
         sorted_scores = (process.cdist([_sorted_tokens(query.text)], self._sorted_phrasings, scorer=fuzz.ratio,
                                        dtype=np.float64)[0] if query.text else np.zeros(len(owners)))
@@ -307,6 +368,11 @@ class Matcher:
         if entry is None or not entry.paragraphs:
             return None
         tokens = set(query.content)
+        asked = set(query.tokens)
+        for cues, paragraphs in self._hints.get(index, ()):
+            if any(cue <= asked for cue in cues):
+                texts = [_best_sentences(entry.paragraphs[n][0], tokens, self._body_idf, max_chars) for n in paragraphs]
+                return Passage(section_id, paragraphs[0], "\n\n".join(texts), paragraphs)
         best_index, best_score = 0, float("-inf")
         for index, (_, para_tokens) in enumerate(entry.paragraphs):
             overlap = sum(self._body_idf[t] for t in tokens & para_tokens)

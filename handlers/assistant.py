@@ -233,15 +233,16 @@ class Assistant:
         return [t.text("recommendation.lead"), *self._quoted_parts("safety", "quotes_advice")]
 
     def with_safety(self, reply: Reply, decision: Decision) -> Reply:
-        """The reply with the statements its message needs in front, whatever it answers."""
-        lead: list[str] = []
+        """The reply with the statements its message needs in front (the election one first), whatever it answers."""
+        parts = list(reply.parts)
         safety = list(reply.safety)
-        if decision.may_elect and "election" not in safety:
-            lead.append(self.election_statement())
-            safety.append("election")
+        at = 1 if "election" in safety else 0        # an election reply opens with the election statement
         if decision.may_ask_advice and "advice" not in safety:
-            lead.extend(self.advice_parts())
+            parts[at:at] = self.advice_parts()
             safety.append("advice")
-        if not lead:
+        if decision.may_elect and "election" not in safety:
+            parts.insert(0, self.election_statement())
+            safety.insert(0, "election")
+        if parts == list(reply.parts):
             return reply
-        return replace(reply, parts=(*lead, *reply.parts), safety=tuple(safety))
+        return replace(reply, parts=tuple(parts), safety=tuple(safety))

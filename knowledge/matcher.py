@@ -327,7 +327,7 @@ class Matcher:
         n = len(self._entries)
         # The learned signal reads every word ("how do I take part?" is all filler to the others).
         learned = (self._learned.probabilities(text, w.learned_temperature)[self._learned_order].tolist()
-                   if text.strip() else [0.0] * n)
+                   if query.tokens else [0.0] * n)
         owners = self._owner_array
         sorted_scores = (process.cdist([_sorted_tokens(query.text)], self._sorted_phrasings, scorer=fuzz.ratio,
                                        dtype=np.float64)[0] if query.text else np.zeros(len(owners)))
@@ -353,12 +353,14 @@ class Matcher:
         order = sorted(range(n), key=scores.__getitem__, reverse=True)[:limit]
         ranked = tuple(Scored(self._entries[i].section.id, scores[i], phrasing[i], keywords[i], bodies[i])
                        for i in order)
-        passage = self.passage(ranked[0].section_id, query) if ranked and tokens else None
+        passage = self.passage(ranked[0].section_id, query) if ranked and query.tokens else None
         information = sum(self._meta_idf.get(t, 0.0) for t in tokens)
         if ranked and self._entries[order[0]].guide_country in named:
             # Place names were taken out of the topic, but "in Japan" is what makes the question precise.
             information += w.country_information
-        return Match(ranked, _confidence(ranked, information, 1.0 + w.learned), passage, query)
+        # The learned probability is itself an estimate of being right: trust whichever is surer.
+        confidence = max(_confidence(ranked, information, 1.0 + w.learned), learned[order[0]] if ranked else 0.0)
+        return Match(ranked, confidence, passage, query)
 
     # ----------------------------------------------------------------- quoting
     def passage(self, section_id: str, query: Analyzed, max_chars: int = 480) -> Passage | None:
@@ -371,7 +373,9 @@ class Matcher:
         asked = set(query.tokens)
         for cues, paragraphs in self._hints.get(index, ()):
             if any(cue <= asked for cue in cues):
-                texts = [_best_sentences(entry.paragraphs[n][0], tokens, self._body_idf, max_chars) for n in paragraphs]
+                # A curated choice: quote each paragraph whole unless it is very long.
+                texts = [_best_sentences(entry.paragraphs[n][0], tokens, self._body_idf, 2 * max_chars)
+                         for n in paragraphs]
                 return Passage(section_id, paragraphs[0], "\n\n".join(texts), paragraphs)
         best_index, best_score = 0, float("-inf")
         for index, (_, para_tokens) in enumerate(entry.paragraphs):

@@ -179,10 +179,8 @@ class Assistant:
             [countries.get(asker_country)] if asker_country else [])
         two_step = [c.name for c in named if c.two_step]
         parts = [self.election_statement(), t.text(f"{key}.lead"), *self._quoted_parts(key)]
-        if two_step:
+        if two_step:                   # the statement lists the countries; the asker's own is said outright
             parts.append(t.text("two_step.yours", country=", ".join(two_step)))
-        else:
-            parts.append(t.text("two_step.list", countries=self._two_step_countries()))
         parts.append(t.text("two_step.rule"))
         parts.extend(self._quoted_parts("two_step"))
         parts.append(t.text("deadline.line", deadline=deadline_sentence(self.election_deadline)))

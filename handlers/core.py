@@ -157,7 +157,10 @@ class Conversation:
         followed = self._followup(turn, decision)
         if followed is not None:
             return followed          # "more", "2", "yes" to an offer: answers to the assistant, not elections
-        return self.assistant.with_safety(self._dispatch(turn, decision), decision)
+        reply = self._dispatch(turn, decision)
+        if not reply.sub_intent:
+            reply = replace(reply, sub_intent=decision.sub_intent)
+        return self.assistant.with_safety(reply, decision)
 
     def _dispatch(self, turn: _Turn, decision: Decision) -> Reply:
         """The reply for the one decision made on this message; safety statements are added after."""

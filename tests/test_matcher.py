@@ -94,3 +94,29 @@ def test_naming_the_country_makes_a_short_tax_question_confident_enough_to_answe
 def test_the_quote_for_a_fax_number_contains_the_number(matcher):
     decision = route("what's the fax number for Mellon?")
     assert "(201) 329-8456" in matcher.match(decision.text).passage.text
+
+
+def test_a_passage_hint_whose_phrase_is_not_in_the_section_stops_start_up():
+    from knowledge.matcher import Matcher, PassageHint
+
+    hint = PassageHint("q11", "typo", ("quit",), ("If your employmnet terminates",))
+    with pytest.raises(ValueError, match="'If your employmnet terminates' is in 0 paragraphs of q11"):
+        Matcher(default_knowledge().corpus, hints=[hint])
+
+
+def test_a_hinted_passage_quotes_every_paragraph_the_hint_names_in_order(matcher):
+    found = matcher.match("what happens to my contingent payments if I die?")
+    assert found.passage.section_id == "q11" and len(found.passage.paragraphs) == 2
+    first, second = found.passage.text.split("\n\n")
+    assert first.startswith("If your employment (including part-time employment or leave of absence)")
+    assert second.startswith("If your employment is terminated due to death or total and permanent disability")
+
+
+def test_the_built_knowledge_survives_pickling_and_answers_the_same():
+    import pickle
+
+    knowledge = default_knowledge()
+    copy = pickle.loads(pickle.dumps(knowledge))
+    for text in ("please pull me out of the program", "when do I get paid?"):
+        assert copy.understanding.decide(text) == knowledge.understanding.decide(text)
+        assert copy.matcher.match(text).section_ids(3) == knowledge.matcher.match(text).section_ids(3)

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from handlers.assistant import default_knowledge
-from handlers.classifier import (INTENTS, MIN_EXAMPLES_PER_INTENT, IntentClassifier, load_examples,
-                                 load_heldout)
+from handlers.classifier import (HELDOUT_FILE, INTENTS, MIN_EXAMPLES_PER_INTENT, IntentClassifier,
+                                 load_examples, load_heldout)
 from handlers.cleaning import clean_message
 
 
@@ -20,10 +20,11 @@ def test_every_intent_has_at_least_forty_examples():
         assert sum(e.intent == intent for e in examples) >= MIN_EXAMPLES_PER_INTENT, intent
 
 
-def test_the_held_out_examples_are_never_training_examples():
+def test_the_held_out_and_sealed_examples_are_never_training_examples():
     trained = {" ".join(e.text.lower().split()) for e in load_examples()}
-    held = [" ".join(r["text"].lower().split()) for r in load_heldout()]
-    assert held and not trained.intersection(held)
+    for path in (HELDOUT_FILE, HELDOUT_FILE.with_name("sealed.jsonl")):
+        held = [" ".join(r["text"].lower().split()) for r in load_heldout(path)]
+        assert held and not trained.intersection(held), path
 
 
 def test_training_twice_gives_the_same_model_and_the_same_answers():

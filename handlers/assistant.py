@@ -127,6 +127,7 @@ class Assistant:
 
     def quote_answer(self, found: Match) -> Reply:
         t = self.knowledge.templates
+        assert found.passage is not None
         section = self.knowledge.matcher.section(found.passage.section_id)
         assert section is not None
         parts = [

@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from bot import countries
 from handlers import language
@@ -174,35 +174,32 @@ class Understanding:
     def decide(self, message: str) -> Decision:
         """The one decision the core dispatches on, for a chat message or an email body."""
         text = clean_message(message)
-        named = tuple(c.name for c in countries.mentioned(text))
-        price = find_price(text)
-        handoff = any(p.search(text) for p in rules().handoff)
-        on_topic = is_on_topic(text)
         asked_about, mentioned, claims = people_named(text)
-        common = dict(text=text, price=price, countries=named, handoff=handoff, on_topic=on_topic,
-                      asked_about=asked_about, mentioned=mentioned, claims=claims)
+        base = Decision("other", "empty", text, rule="empty", confidence=1.0, price=find_price(text),
+                        countries=tuple(c.name for c in countries.mentioned(text)),
+                        handoff=any(p.search(text) for p in rules().handoff), on_topic=is_on_topic(text),
+                        asked_about=asked_about, mentioned=mentioned, claims=claims)
         if not text:
-            return Decision("other", "empty", rule="empty", confidence=1.0, **common)
+            return base
         lang = language.detect(text)
         normalized = _normalize(text)
         if lang != language.ENGLISH:
             # The model reads English only: whatever this says, it may be an election.
-            return Decision("other", "language", rule=f"language: {lang}", confidence=1.0, language=lang,
-                            may_elect=True, may_ask_advice=bool(self.cues.foreign_advice.search(normalized)),
-                            **common)
+            return replace(base, sub_intent="language", rule=f"language: {lang}", language=lang, may_elect=True,
+                           may_ask_advice=bool(self.cues.foreign_advice.search(normalized)))
         prediction = self.classifier.predict(text)
         intent, sub, rule = prediction.intent, prediction.sub_intent, "classifier"
-        on_topic = on_topic or prediction.probabilities.get("other/off_topic", 0.0) < OFF_TOPIC_PROBABILITY
-        common["on_topic"] = on_topic
+        on_topic = base.on_topic or prediction.probabilities.get("other/off_topic", 0.0) < OFF_TOPIC_PROBABILITY
         if prediction.probability < MIN_PROBABILITY and intent != "faq" and not prediction.label.startswith(
                 _NEVER_FALL_BACK):
             intent, sub, rule = "faq", "general", f"classifier unsure ({prediction.label})"
         elif prediction.label == "other/off_topic" and on_topic:
             # The program's own words: let the matcher decide, it declines off-topic questions itself.
             intent, sub, rule = "faq", "general", "off-topic label, on-topic words"
-        return Decision(intent, sub, rule=rule, confidence=round(prediction.probability, 4),  # type: ignore[arg-type]
-                        may_elect=self._may_elect(prediction, normalized),
-                        may_ask_advice=self._may_ask_advice(prediction, normalized), **common)
+        return replace(base, intent=cast(Intent, intent), sub_intent=sub, rule=rule,
+                       confidence=round(prediction.probability, 4), on_topic=on_topic,
+                       may_elect=self._may_elect(prediction, normalized),
+                       may_ask_advice=self._may_ask_advice(prediction, normalized))
 
     def _may_elect(self, prediction: Prediction, normalized: str) -> bool:
         return (prediction.intent == "election" or prediction.of_intent("election") >= self.cues.election_probability

@@ -366,9 +366,9 @@ class Matcher:
     def passage(self, section_id: str, query: Analyzed, max_chars: int = 480) -> Passage | None:
         """The paragraph of the section that best answers, cut to its best sentences."""
         index = self._index_of.get(section_id)
-        entry = self._entries[index] if index is not None else None
-        if entry is None or not entry.paragraphs:
+        if index is None or not self._entries[index].paragraphs:
             return None
+        entry = self._entries[index]
         tokens = set(query.content)
         asked = set(query.tokens)
         for cues, paragraphs in self._hints.get(index, ()):

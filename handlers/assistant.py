@@ -22,6 +22,7 @@ from bot import countries
 from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
 from handlers import language
+from handlers.classifier import load_examples, section_examples
 from handlers.reply import Reply
 from handlers.understanding import Decision, Understanding
 from knowledge.corpus import Corpus, Section, default_corpus
@@ -84,8 +85,9 @@ def default_knowledge() -> Knowledge:
     guide_countries = {c.guide: c.name for c in countries.all_countries() if c.guide}
     with SCOPE_FILE.open("rb") as fh:
         scopes = {section: country for country, ids in tomllib.load(fh).items() for section in ids}
-    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes)
-    return Knowledge(corpus, matcher, load_templates(corpus), Understanding.build())
+    examples = load_examples()
+    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes, examples=section_examples(examples))
+    return Knowledge(corpus, matcher, load_templates(corpus), Understanding.build(examples))
 
 
 def section_label(section: Section) -> str:

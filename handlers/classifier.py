@@ -40,10 +40,15 @@ MIN_EXAMPLES_PER_INTENT = 40
 C = 20.0
 
 
+# In faq.toml, [general.<section id>] tables label questions with the section that answers them.
+ANY_SECTION = "any"
+
+
 @dataclass(frozen=True, slots=True)
 class Example:
     text: str
-    label: str          # "<intent>/<sub-intent>", e.g. "election/withdraw"
+    label: str                  # "<intent>/<sub-intent>", e.g. "election/withdraw"
+    section: str | None = None  # the section that answers it, for FAQ questions filed under one
 
     @property
     def intent(self) -> str:
@@ -62,20 +67,42 @@ def load_examples(directory: Path = EXAMPLES_DIR) -> list[Example]:
             raise ValueError(f"{path}: cannot read examples: {exc}") from exc
         count = 0
         for sub, table in data.items():
-            texts = table.get("examples") if isinstance(table, dict) else None
-            if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
-                raise ValueError(f"{path}: [{sub}] needs a non-empty `examples` array of non-empty strings")
-            for text in texts:
-                key = " ".join(text.lower().split())
-                label = f"{intent}/{sub}"
-                if key in seen:
-                    raise ValueError(f"{path}: [{sub}] repeats an example already under {seen[key]}: {text!r}")
-                seen[key] = label
-                examples.append(Example(text, label))
-                count += 1
+            groups = _groups(path, sub, table)
+            for section, texts in groups:
+                for text in texts:
+                    key = " ".join(text.lower().split())
+                    label = f"{intent}/{sub}"
+                    if key in seen:
+                        raise ValueError(f"{path}: [{sub}] repeats an example already under {seen[key]}: {text!r}")
+                    seen[key] = label
+                    examples.append(Example(text, label, section))
+                    count += 1
         if count < MIN_EXAMPLES_PER_INTENT:
             raise ValueError(f"{path}: {count} examples; an intent needs at least {MIN_EXAMPLES_PER_INTENT}")
     return examples
+
+
+def _groups(path: Path, sub: str, table: Any) -> list[tuple[str | None, list[str]]]:
+    """A table's examples, or its sub-tables' examples by section id: [(section or None, texts)]."""
+    def texts_of(node: Any, where: str) -> list[str]:
+        texts = node.get("examples") if isinstance(node, dict) else None
+        if not isinstance(texts, list) or not texts or not all(isinstance(t, str) and t.strip() for t in texts):
+            raise ValueError(f"{path}: [{where}] needs a non-empty `examples` array of non-empty strings")
+        return texts
+
+    if isinstance(table, dict) and "examples" not in table and table:
+        return [(None if section == ANY_SECTION else section, texts_of(node, f"{sub}.{section}"))
+                for section, node in table.items()]
+    return [(None, texts_of(table, sub))]
+
+
+def section_examples(examples: Sequence[Example]) -> dict[str, list[str]]:
+    """FAQ questions by the section that answers them, for the matcher's learned section signal."""
+    found: dict[str, list[str]] = {}
+    for example in examples:
+        if example.section is not None:
+            found.setdefault(example.section, []).append(clean_message(example.text))
+    return found
 
 
 def load_heldout(path: Path = HELDOUT_FILE) -> list[dict[str, Any]]:
@@ -146,6 +173,3 @@ class IntentClassifier:
         label = sum(p.label == f"{r['intent']}/{r['sub_intent']}" for p, r in zip(predictions, scored)) / len(scored)
         return {"rows": len(scored), "intent": round(intent, 4), "label": round(label, 4)}
 
-
-def train_default() -> IntentClassifier:
-    return IntentClassifier.train(load_examples())

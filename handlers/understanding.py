@@ -19,11 +19,11 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, cast
+from typing import Literal, Sequence, cast
 
 from bot import countries
 from handlers import language
-from handlers.classifier import IntentClassifier, Prediction, train_default
+from handlers.classifier import Example, IntentClassifier, Prediction, load_examples
 from handlers.cleaning import clean_message
 from handlers.prices import find_price
 from knowledge.text import analyze
@@ -168,8 +168,9 @@ class Understanding:
         self.cues = cues
 
     @classmethod
-    def build(cls) -> "Understanding":
-        return cls(train_default(), SafetyCues.load())
+    def build(cls, examples: Sequence[Example] | None = None) -> "Understanding":
+        """Train on the shipped examples (or those given) and load the safety cues."""
+        return cls(IntentClassifier.train(load_examples() if examples is None else examples), SafetyCues.load())
 
     def decide(self, message: str) -> Decision:
         """The one decision the core dispatches on, for a chat message or an email body."""

@@ -20,7 +20,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -41,7 +41,7 @@ class Weights:
     phrasing: float = 0.50
     keywords: float = 0.30
     body: float = 0.20
-    learned: float = 1.00              # a linear model's probability that the section answers (knowledge.learned)
+    learned: float = 0.50              # a linear model's probability that the section answers (knowledge.learned)
     learned_temperature: float = 6.0   # turns its decision values into a peaked distribution
     country_boost: float = 0.10        # a guide of a country the question names
     asker_country_boost: float = 0.06  # a guide of the asker's own country: the question may not name it
@@ -136,9 +136,11 @@ class Matcher:
 
     def __init__(self, corpus: Corpus, *, guide_countries: dict[str, str] | None = None,
                  scopes: dict[str, str] | None = None, weights: Weights = Weights(),
-                 hints: Sequence[PassageHint] | None = None) -> None:
+                 hints: Sequence[PassageHint] | None = None,
+                 examples: Mapping[str, Sequence[str]] | None = None) -> None:
         """guide_countries: guide id -> country; scopes: section id -> the one country it is written for;
-        hints: which paragraphs answer which kinds of question (default: knowledge/passages.toml)."""
+        hints: which paragraphs answer which kinds of question (default: knowledge/passages.toml);
+        examples: more questions each section answers, to train the learned signal on (section id -> texts)."""
         self.weights = weights
         self._scopes = scopes or {}
         self._entries: list[_Entry] = []
@@ -174,7 +176,7 @@ class Matcher:
         self._sorted_phrasings = [_sorted_tokens(p) for p in self._phrasing_texts]
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
         self._mark_boilerplate()
-        self._learned = _train_sections(self._entries)
+        self._learned = _train_sections(self._entries, examples or {})
         label_index = {label: i for i, label in enumerate(self._learned.labels)}
         self._learned_order = np.array([label_index[e.section.id] for e in self._entries], dtype=np.intp)
         n = len(self._entries)
@@ -399,16 +401,21 @@ def _idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-def _train_sections(entries: Sequence[_Entry]) -> LinearTextModel:
-    """Which section a question belongs to, learned from the sections' titles and curated phrasings.
+def _train_sections(entries: Sequence[_Entry], examples: Mapping[str, Sequence[str]]) -> LinearTextModel:
+    """Which section a question belongs to, learned from the sections' titles, curated phrasings and examples.
 
     A linear SVM (one-vs-rest, liblinear, seeded): deterministic, and about a second to train
     on the shipped corpus. It generalises past the exact words of the phrasings, which fuzzy
     string scores cannot.
     """
+    known = {entry.section.id for entry in entries}
+    unknown = sorted(set(examples) - known)
+    if unknown:
+        raise ValueError(f"examples for unknown sections: {unknown}")
     texts, labels = [], []
     for entry in entries:
-        for phrasing in dict.fromkeys((entry.section.title, *entry.section.questions)):
+        own = examples.get(entry.section.id, ())
+        for phrasing in dict.fromkeys((entry.section.title, *entry.section.questions, *own)):
             texts.append(phrasing)
             labels.append(entry.section.id)
     return LinearTextModel.fit(texts, labels, LinearSVC(C=1.0, random_state=0), features=text_features(char_min_df=2))

@@ -72,3 +72,19 @@ def test_an_intent_with_too_few_examples_is_refused(tmp_path):
 def test_the_classifier_is_right_on_most_held_out_examples(classifier):
     # The exact figure is reported by `sotp bench faq`; this only guards against a broken model.
     assert classifier.accuracy(load_heldout())["intent"] >= 0.85
+
+
+def test_faq_questions_are_filed_under_the_section_that_answers_them():
+    from handlers.classifier import section_examples
+
+    by_section = section_examples(load_examples())
+    assert "if i leave microsoft next year do i lose the rest of the money?" in [
+        t.lower() for t in by_section["q11"]]
+    assert all(section in default_knowledge().corpus for section in by_section)
+
+
+def test_examples_filed_under_an_unknown_section_stop_start_up():
+    from knowledge.matcher import Matcher
+
+    with pytest.raises(ValueError, match=r"examples for unknown sections: \['q99'\]"):
+        Matcher(default_knowledge().corpus, examples={"q99": ["what is q99?"]})

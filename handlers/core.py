@@ -31,7 +31,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import personal
+from handlers import language, personal
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -164,7 +164,7 @@ class Conversation:
 
     def _dispatch(self, turn: _Turn, decision: Decision) -> Reply:
         """The reply for the one decision made on this message; safety statements are added after."""
-        if decision.language != "en":
+        if decision.language != language.ENGLISH:
             return self.assistant.other_language(decision)
         if decision.handoff or decision.label == "other/person":
             earlier = turn.state.get("question")

@@ -35,6 +35,8 @@ SAFETY_FILE = Path(__file__).with_name("safety.toml")
 # Below this probability the classifier's pick is not trusted for a personal or "other"
 # intent, and the message is matched against the Notice instead (which says when unsure).
 MIN_PROBABILITY = 0.30
+# An eligibility problem opens a ticket that a person must work: it needs a surer pick ("lol").
+MIN_TICKET_PROBABILITY = 0.45
 # A message without the program's words still counts as on-topic when the classifier gives
 # "off-topic" less than this: "how do I actually do this thing?" is about the Program.
 OFF_TOPIC_PROBABILITY = 0.15
@@ -191,8 +193,8 @@ class Understanding:
         prediction = self.classifier.predict(text)
         intent, sub, rule = prediction.intent, prediction.sub_intent, "classifier"
         on_topic = base.on_topic or prediction.probabilities.get("other/off_topic", 0.0) < OFF_TOPIC_PROBABILITY
-        if prediction.probability < MIN_PROBABILITY and intent != "faq" and not prediction.label.startswith(
-                _NEVER_FALL_BACK):
+        floor = MIN_TICKET_PROBABILITY if intent == "eligibility" else MIN_PROBABILITY
+        if prediction.probability < floor and intent != "faq" and not prediction.label.startswith(_NEVER_FALL_BACK):
             intent, sub, rule = "faq", "general", f"classifier unsure ({prediction.label})"
         elif prediction.label == "other/off_topic" and on_topic:
             # The program's own words: let the matcher decide, it declines off-topic questions itself.

@@ -94,3 +94,7 @@ def test_a_message_in_another_language_may_be_an_election_and_names_its_advice_w
 def test_an_off_topic_label_with_the_programs_words_goes_to_the_matcher():
     d = decide("is the ESPP the same as this option transfer thing?")
     assert d.intent == "faq"
+
+
+def test_a_message_barely_looking_like_a_problem_opens_no_ticket():
+    assert decide("lol").intent != "eligibility"

@@ -4,14 +4,15 @@ The conversation core (handlers.core) decides what a message needs and calls
 these: FAQ questions are answered by quoting the best passage of the Notice
 with its section id; "should I?", "sign me up", greetings and estimates for
 unknown askers get the replies of handlers/replies.toml, which quote the Notice
-too. Nothing here knows who is asking beyond their country, or any channel.
+too, and any reply gets the safety statements its message needs (with_safety).
+Nothing here knows who is asking beyond their country and the channel's name.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +21,10 @@ from typing import Any
 from bot import countries
 from bot.formatting import deadline_sentence
 from handlers.quotes import QuoteRef, quote
+from handlers import language
+from handlers.classifier import load_examples, section_examples
 from handlers.reply import Reply
-from handlers.router import Route
+from handlers.understanding import Decision, Understanding
 from knowledge.corpus import Corpus, Section, default_corpus
 from knowledge.matcher import Match, Matcher
 from knowledge.cache import cached
@@ -73,18 +76,20 @@ class Knowledge:
     corpus: Corpus
     matcher: Matcher
     templates: Templates
+    understanding: Understanding    # the intent classifier trained on handlers/examples/, and the safety cues
 
 
 @lru_cache(maxsize=1)
 @cached   # loaded from var/cache/ while no input changed (knowledge/cache.py)
 def default_knowledge() -> Knowledge:
-    """The shipped corpus, its index and the reply templates, built once per process."""
+    """The shipped corpus, its index, the reply templates and the trained classifier, built once per process."""
     corpus = default_corpus()
     guide_countries = {c.guide: c.name for c in countries.all_countries() if c.guide}
     with SCOPE_FILE.open("rb") as fh:
         scopes = {section: country for country, ids in tomllib.load(fh).items() for section in ids}
-    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes)
-    return Knowledge(corpus, matcher, load_templates(corpus))
+    examples = load_examples()
+    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes, examples=section_examples(examples))
+    return Knowledge(corpus, matcher, load_templates(corpus), Understanding.build(examples))
 
 
 def section_label(section: Section) -> str:
@@ -112,20 +117,21 @@ class Assistant:
         self.election_deadline = election_deadline
 
     # --------------------------------------------------------------- matching
-    def match(self, decision: Route, *, asker_country: str | None = None) -> Match:
+    def match(self, decision: Decision, *, asker_country: str | None = None) -> Match:
         return self.knowledge.matcher.match(decision.text, countries=decision.countries,
                                             asker_country=asker_country)
 
-    def faq(self, decision: Route, *, asker_country: str | None = None) -> Reply:
+    def faq(self, decision: Decision, *, asker_country: str | None = None) -> Reply:
         found = self.match(decision, asker_country=asker_country)
         if not decision.on_topic and found.confidence < OFF_TOPIC_THRESHOLD:
-            return self.other(decision, off_topic=True)
+            return self.other("off_topic")
         if found.best is None or found.passage is None or found.confidence < ANSWER_THRESHOLD:
             return self.not_sure(found)
         return self.quote_answer(found)
 
     def quote_answer(self, found: Match) -> Reply:
         t = self.knowledge.templates
+        assert found.passage is not None
         section = self.knowledge.matcher.section(found.passage.section_id)
         assert section is not None
         parts = [
@@ -137,14 +143,20 @@ class Assistant:
         return Reply("faq", tuple(parts), tuple(found.section_ids(3)), round(found.confidence, 3))
 
     def not_sure(self, found: Match) -> Reply:
+        """"Did you mean": three titled sections and "none of these", which offers the compchng queue."""
         t = self.knowledge.templates
         choices = found.section_ids(3)
         lines = []
         for n, section_id in enumerate(choices, start=1):
             section = self.knowledge.matcher.section(section_id)
             lines.append(f"{n}. {section.title if section else section_id} [{section_id}]")
-        parts = [t.text("not_sure.lead"), "\n".join(lines), t.text("not_sure.offer")]
+        none = str(len(choices) + 1)
+        lines.append(f"{none}. {t.text('not_sure.none')}")
+        parts = [t.text("not_sure.lead"), "\n".join(lines), t.text("not_sure.offer", none=none)]
         return Reply("faq", tuple(parts), tuple(choices), round(found.confidence, 3), choices=tuple(choices))
+
+    def none_of_these(self, where: str) -> Reply:
+        return Reply("other", (self.knowledge.templates.text("not_sure.declined", where=where),), (), 1.0)
 
     def full_section(self, section_id: str) -> Reply | None:
         section = self.knowledge.matcher.section(section_id)
@@ -161,24 +173,24 @@ class Assistant:
         t = self.knowledge.templates
         parts = [t.text("recommendation.lead"), *self._quoted_parts("recommendation"),
                  t.text("recommendation.close")]
-        return Reply("recommendation", tuple(parts), tuple(t.raw["recommendation"]["sections"]))
+        return Reply("recommendation", tuple(parts), tuple(t.raw["recommendation"]["sections"]),
+                     sub_intent="advice", safety=("advice",))
 
-    def election(self, decision: Route, *, asker_country: str | None = None) -> Reply:
+    def election(self, decision: Decision, *, asker_country: str | None = None) -> Reply:
+        """How to elect, withdraw or change, after the statement that this message is none of those."""
         t = self.knowledge.templates
-        withdrawing = "withdraw" in decision.text.lower() or "opt me out" in decision.text.lower()
-        key = "withdrawal" if withdrawing else "election"
+        key = {"withdraw": "withdrawal", "change": "change"}.get(decision.sub_intent, "election")
         named = [countries.get(n) for n in decision.countries] or (
             [countries.get(asker_country)] if asker_country else [])
         two_step = [c.name for c in named if c.two_step]
-        parts = [t.text(f"{key}.lead"), *self._quoted_parts(key)]
-        if two_step:
+        parts = [self.election_statement(), t.text(f"{key}.lead"), *self._quoted_parts(key)]
+        if two_step:                   # the statement lists the countries; the asker's own is said outright
             parts.append(t.text("two_step.yours", country=", ".join(two_step)))
-        else:
-            parts.append(t.text("two_step.list"))
         parts.append(t.text("two_step.rule"))
         parts.extend(self._quoted_parts("two_step"))
         parts.append(t.text("deadline.line", deadline=deadline_sentence(self.election_deadline)))
-        return Reply("election", tuple(parts), tuple(t.raw[key]["sections"]))
+        return Reply("election", tuple(parts), tuple(t.raw[key]["sections"]),
+                     sub_intent=decision.sub_intent, safety=("election",))
 
     def estimate_without_records(self) -> Reply:
         t = self.knowledge.templates
@@ -186,18 +198,54 @@ class Assistant:
                  t.text("estimate_general.close")]
         return Reply("estimate", tuple(parts), tuple(t.raw["estimate_general"]["sections"]))
 
-    def other(self, decision: Route, *, off_topic: bool = False) -> Reply:
+    def other(self, sub_intent: str) -> Reply:
+        """Greetings, thanks, frustration, off-topic and empty messages: one line each."""
+        key = sub_intent if sub_intent in ("greeting", "thanks", "frustration", "off_topic", "empty") else "off_topic"
+        return Reply("other", (self.knowledge.templates.text(f"other.{key}"),), (), 1.0, sub_intent=key)
+
+    def help(self, channel: str) -> Reply:
+        """What the assistant does on this channel, including how to get one's own figures here."""
         t = self.knowledge.templates
-        text = decision.text.lower()
-        if off_topic or decision.rule == "empty":
-            key = "other.off_topic"
-        elif any(w in text for w in ("thank", "thx", "cheers", "great", "perfect", "awesome", "got it", "helped")):
-            key = "other.thanks"
-        elif any(w in text for w in ("hi", "hello", "hey", "morning", "afternoon", "evening", "kia ora", "hiya", "howdy")) \
-                and len(text.split()) <= 4:
-            key = "other.greeting"
-        elif "who are you" in text or "what are you" in text:
-            key = "other.greeting"
-        else:
-            key = "other.frustration"
-        return Reply("other", (t.text(key),), (), 1.0)
+        items = "\n".join(f"- {item}" for item in t.raw["help"]["items"])
+        parts = (t.text("help.lead"), items, t.text(f"help.personal_{channel}"), t.text("help.limits"))
+        return Reply("other", parts, (), 1.0, sub_intent="help")
+
+    def identity(self, key: str, channel: str) -> Reply:
+        """A claim to be someone: "self", "other" (someone else) or "unknown" (no records for this account)."""
+        t = self.knowledge.templates
+        text = t.text(f"identity.{key}", source=t.text(f"identity.source_{channel}"))
+        return Reply("other", (text,), (), 1.0, sub_intent="identity")
+
+    def other_language(self, decision: Decision) -> Reply:
+        text = self.knowledge.templates.text("language.text", language=language.name(decision.language))
+        return Reply("other", (text,), (), 1.0, sub_intent="language")
+
+    # ------------------------------------------------------------------ safety
+    def _two_step_countries(self) -> str:
+        names = [c.name for c in countries.two_step_countries()]
+        return ", ".join(names[:-1]) + " or " + names[-1]
+
+    def election_statement(self) -> str:
+        """A message is not an election or a withdrawal, and how to make one: in plain words."""
+        return self.knowledge.templates.text("safety.election", two_step=self._two_step_countries(),
+                                             deadline=deadline_sentence(self.election_deadline))
+
+    def advice_parts(self) -> list[str]:
+        """The Notice's no-recommendation answer (Q24) and the advisers under Resources."""
+        t = self.knowledge.templates
+        return [t.text("recommendation.lead"), *self._quoted_parts("safety", "quotes_advice")]
+
+    def with_safety(self, reply: Reply, decision: Decision) -> Reply:
+        """The reply with the statements its message needs in front (the election one first), whatever it answers."""
+        parts = list(reply.parts)
+        safety = list(reply.safety)
+        at = 1 if "election" in safety else 0        # an election reply opens with the election statement
+        if decision.may_ask_advice and "advice" not in safety:
+            parts[at:at] = self.advice_parts()
+            safety.append("advice")
+        if decision.may_elect and "election" not in safety:
+            parts.insert(0, self.election_statement())
+            safety.insert(0, "election")
+        if parts == list(reply.parts):
+            return reply
+        return replace(reply, parts=tuple(parts), safety=tuple(safety))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import sqlite_utils
 
@@ -38,7 +38,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import personal
+from handlers import language, personal
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -48,7 +48,7 @@ from handlers.messages import Incoming, Response
 from handlers.outgoing import plan, render, response_from_json, response_to_json
 from handlers.prices import find_price
 from handlers.reply import Reply
-from handlers.router import RULES_FILE, Route, route
+from handlers.understanding import RULES_FILE, Decision
 
 # Sections whose answers change with the asker's own country and level.
 PAYMENT_SCHEDULE_SECTIONS = frozenset({"q1", "q11", "s3", "cover", "term:total-payment",
@@ -62,13 +62,12 @@ TABLE_ONLY_PRICE = TABLE_PRICES[len(TABLE_PRICES) // 2]
 
 @dataclass(frozen=True)
 class _Patterns:
-    eligibility_check: tuple[re.Pattern[str], ...]
-    election_status: tuple[re.Pattern[str], ...]
-    third_party: tuple[re.Pattern[str], ...]
-    not_people: frozenset[str]
+    """Replies that only make sense after the previous turn (handlers/rules.toml [followup])."""
+
     more: tuple[re.Pattern[str], ...]
     full_section: re.Pattern[str]
     choice: re.Pattern[str]
+    none_of_these: re.Pattern[str]
     accept_handoff: tuple[re.Pattern[str], ...]
     dispute: tuple[re.Pattern[str], ...]
 
@@ -76,24 +75,24 @@ class _Patterns:
 @lru_cache(maxsize=1)
 def _patterns() -> _Patterns:
     with RULES_FILE.open("rb") as fh:
-        raw = tomllib.load(fh)
+        f = tomllib.load(fh)["followup"]
 
     def many(items: list[str]) -> tuple[re.Pattern[str], ...]:
         return tuple(re.compile(p, re.IGNORECASE) for p in items)
 
-    p, f = raw["personal"], raw["followup"]
     return _Patterns(
-        eligibility_check=many(p["eligibility_check"]), election_status=many(p["election_status"]),
-        third_party=many(p["third_party"]), not_people=frozenset(p["not_people"]),
         more=many(f["more"]), full_section=re.compile(f["full_section"], re.IGNORECASE),
-        choice=re.compile(f["choice"], re.IGNORECASE), accept_handoff=many(f["accept_handoff"]),
-        dispute=many(f["dispute"]),
+        choice=re.compile(f["choice"], re.IGNORECASE), none_of_these=re.compile(f["none_of_these"], re.IGNORECASE),
+        accept_handoff=many(f["accept_handoff"]), dispute=many(f["dispute"]),
     )
 
 
 log = logging.getLogger("sotp.core")
 
-_CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3}
+_CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4, "fourth": 4}
+# Intents whose answer is about the asker's own records: naming anyone else's id or email refuses them.
+_PERSONAL_LABELS = frozenset({"estimate/figures", "faq/my_options", "election/status", "eligibility/problem",
+                              "other/identity"})
 
 
 @dataclass
@@ -109,6 +108,10 @@ class _Turn:
     ticket: str | None = None
     notes: list[str] = field(default_factory=list)
     routed_text: str = ""              # the hardened message before cleaning (what the router reads)
+
+
+def _country_names(text: str) -> tuple[str, ...]:
+    return tuple(c.name for c in countries.mentioned(text))
 
 
 def _utc_now() -> datetime:
@@ -269,39 +272,89 @@ class Conversation:
             added = self._add_to_own_ticket(turn, reference)
             if added is not None:
                 return added
-        followed = self._followup(turn)
+        decision = self.knowledge.understanding.decide(turn.routed_text)
+        followed = self._followup(turn, decision)
         if followed is not None:
-            return followed
-        decision = route(turn.routed_text)
-        if decision.handoff:
+            return followed          # "more", "2", "yes" to an offer: answers to the assistant, not elections
+        reply = self._dispatch(turn, decision)
+        if not reply.sub_intent:
+            reply = replace(reply, sub_intent=decision.sub_intent)
+        return self.assistant.with_safety(reply, decision)
+
+    def _dispatch(self, turn: _Turn, decision: Decision) -> Reply:
+        """The reply for the one decision made on this message; safety statements are added after."""
+        if decision.language != language.ENGLISH:
+            return self.assistant.other_language(decision)
+        if decision.handoff or decision.label == "other/person":
             earlier = turn.state.get("question")
             text = decision.text if not earlier or earlier == decision.text else (
                 f"{decision.text}\n\n(Earlier question: {earlier})")
-            return self._open_ticket(turn, text, decision,
+            return self._open_ticket(turn, text, decision.countries,
                                      "eligibility" if decision.intent == "eligibility" else "other")
-        if self._about_someone_else(decision.text, turn.employee):
-            return Reply(decision.intent, (self.t.text("third_party.text"),), (), 1.0)
+        someone_else = self._someone_else(decision, turn.employee)
+        if someone_else == "refuse":
+            return Reply(decision.intent, (self.t.text("third_party.text"),), (), 1.0, sub_intent=decision.sub_intent)
+        if decision.label == "other/identity":
+            key = "unknown" if turn.employee is None else ("other" if someone_else else "self")
+            return self.assistant.identity(key, turn.incoming.channel)
+        reply = self._by_intent(turn, decision)
+        if someone_else:
+            key = "unknown" if turn.employee is None else "other"
+            note = self.assistant.identity(key, turn.incoming.channel)
+            reply = replace(reply, parts=(*note.parts, *reply.parts))
+        return reply
+
+    def _by_intent(self, turn: _Turn, decision: Decision) -> Reply:
+        label = decision.label
+        if label == "faq/my_options" and turn.employee is not None:
+            return self._eligibility_check(turn)
         if decision.intent == "faq":
             return self._faq(turn, decision)
         if decision.intent == "estimate":
             return self._estimate(turn, decision.price)
         if decision.intent == "eligibility":
-            return self._open_ticket(turn, decision.text, decision, "eligibility")
+            return self._open_ticket(turn, decision.text, decision.countries, "eligibility")
         if decision.intent == "recommendation":
             return self.assistant.recommendation()
+        if label == "election/status":
+            return self._election_status(turn)
         if decision.intent == "election":
             return self.assistant.election(decision, asker_country=self._country(turn))
-        reply = self.assistant.other(decision)
-        if reply.text == self.t.text("other.frustration"):
+        if label == "other/help":
+            return self.assistant.help(turn.incoming.channel)
+        reply = self.assistant.other(decision.sub_intent)
+        if decision.sub_intent == "frustration":
             turn.state.update(offer="queue")
         return reply
 
     def _country(self, turn: _Turn) -> str | None:
         return turn.employee.country if turn.employee else None
 
+    def _someone_else(self, decision: Decision, employee: Employee | None) -> str | None:
+        """"refuse" when the message asks about another person's records, "claim" when the asker
+        claims to be someone else (or names another id or email in a general question), else None.
+
+        Identity never changes by what a message says: it comes from the channel and the records.
+        """
+        def is_asker(who: str) -> bool:
+            if employee is None:
+                return False
+            own = {employee.employee_id.lower(), employee.name.lower(), employee.name.split()[0].lower()}
+            if employee.email:
+                own.add(employee.email.lower())
+            return who.lower() in own
+
+        if any(not is_asker(who) for who in decision.asked_about):
+            return "refuse"
+        if any(not is_asker(who) for who in decision.mentioned):
+            return "refuse" if decision.label in _PERSONAL_LABELS else "claim"
+        if any(not is_asker(who) for who in decision.claims):
+            return "claim"
+        return None
+
     # -------------------------------------------------------------- follow-ups
-    def _followup(self, turn: _Turn) -> Reply | None:
-        """Messages that only make sense after the previous turn: more, 1/2/3, yes, and at $30?"""
+    def _followup(self, turn: _Turn, decision: Decision) -> Reply | None:
+        """Messages that only make sense after the previous turn: more, 1/2/3/none, yes, and at $30?"""
         p, state, text = _patterns(), turn.state, turn.text
         explicit = p.full_section.search(text)
         if explicit:
@@ -314,21 +367,29 @@ class Conversation:
             full = self.assistant.full_section(state["section"])
             if full is not None:
                 return full
-        chosen = p.choice.match(text)
-        if chosen and state.get("choices"):
-            n = int(chosen["n"]) if chosen["n"] else _CHOICE_WORDS[(chosen["w"] or chosen["t"]).lower()]
-            if n <= len(state["choices"]):
-                return self._answer_from(turn, state["choices"][n - 1])
+        if state.get("choices"):
+            choices = state["choices"]
+            chosen = p.choice.match(text)
+            n = None
+            if chosen:
+                word = (chosen["w"] or chosen["t"] or "").lower()
+                n = int(chosen["n"]) if chosen["n"] else (len(choices) + 1 if word == "last" else _CHOICE_WORDS[word])
+            if p.none_of_these.match(text) or n == len(choices) + 1:
+                state.update(choices=[], offer="queue")
+                return self.assistant.none_of_these(self._where(turn))
+            if n is not None and n <= len(choices):
+                return self._answer_from(turn, choices[n - 1])
         if state.get("offer") == "queue" and any(m.search(text) for m in p.accept_handoff):
             question = state.get("question") or text
-            return self._open_ticket(turn, question, route(question), "other")
-        if state.get("intent") == "estimate" and len(text.split()) <= SHORT_FOLLOWUP_WORDS:
+            return self._open_ticket(turn, question, _country_names(question), "other")
+        if (state.get("intent") == "estimate" and len(text.split()) <= SHORT_FOLLOWUP_WORDS
+                and not (decision.asked_about or decision.mentioned or decision.claims)):
             price = find_price(text)
             if price is not None:
                 return self._estimate(turn, price)
         if state.get("offer") == "dispute" and any(m.search(text) for m in p.dispute):
             return self._open_ticket(turn, f"{text}\n\n(About the eligibility shown to the employee.)",
-                                     route(text), "eligibility", category="data-error")
+                                     _country_names(text), "eligibility", category="data-error")
         return None
 
     def _answer_from(self, turn: _Turn, section_id: str) -> Reply:
@@ -348,12 +409,7 @@ class Conversation:
         return Reply("faq", parts, (section_id,), 1.0)
 
     # -------------------------------------------------------------------- faq
-    def _faq(self, turn: _Turn, decision: Route) -> Reply:
-        p = _patterns()
-        if any(m.search(decision.text) for m in p.election_status):
-            return self._election_status(turn)
-        if turn.employee is not None and any(m.search(decision.text) for m in p.eligibility_check):
-            return self._eligibility_check(turn)
+    def _faq(self, turn: _Turn, decision: Decision) -> Reply:
         reply = self.assistant.faq(decision, asker_country=self._country(turn))
         turn.state.update(question=decision.text, choices=list(reply.choices),
                           section=reply.sections[0] if reply.sections and not reply.choices else None,
@@ -362,7 +418,7 @@ class Conversation:
             return reply
         return self._with_country(reply, turn.employee, decision)
 
-    def _with_country(self, reply: Reply, employee: Employee | None, decision: Route) -> Reply:
+    def _with_country(self, reply: Reply, employee: Employee | None, decision: Decision) -> Reply:
         """A Notice answer, plus what it means where the asker works (private) or where they asked about.
 
         The asker's own country and level come from their record and make the reply private; a
@@ -388,8 +444,7 @@ class Conversation:
             return reply
         parts = list(reply.parts)
         parts[-1:-1] = extra          # before the closing "reply more" line
-        return Reply(reply.intent, tuple(parts), reply.sections, reply.confidence,
-                     "private" if employee is not None else "public")
+        return replace(reply, parts=tuple(parts), privacy="private" if employee is not None else "public")
 
     def _ruling(self, country: str) -> str:
         return store.rulings(self.db, self.settings).get(country, "pending")
@@ -437,33 +492,18 @@ class Conversation:
                                  deadline=self.settings.election_deadline)
         return personal.status_reply(self.t, status, deadline_sentence(self.settings.election_deadline))
 
-    def _about_someone_else(self, text: str, employee: Employee | None) -> bool:
-        p = _patterns()
-        for pattern in p.third_party:
-            m = pattern.search(text)
-            if not m:
-                continue
-            who = (m.groupdict().get("who") or "").strip()
-            first = who.split()[0] if who else ""
-            if first in p.not_people or countries.resolve(who) is not None or countries.mentioned(who):
-                continue
-            if employee is not None and who in {employee.employee_id, employee.name, employee.name.split()[0]}:
-                continue
-            return True
-        return False
-
     # ------------------------------------------------------------------ queue
     def _where(self, turn: _Turn) -> str:
         return self.t.text(f"ticket.where_{turn.incoming.channel}")
 
-    def _open_ticket(self, turn: _Turn, text: str, decision: Route, intent: str,
+    def _open_ticket(self, turn: _Turn, text: str, countries_named: Sequence[str], intent: str,
                      category: str | None = None) -> Reply:
         """A problem for a person at compchng: a new ticket, or the requester's open one about it."""
         try:
             ticket, created = self.queue.open_or_append(
                 requester_employee_id=turn.employee.employee_id if turn.employee else None,
                 requester_address=turn.incoming.address, channel=turn.incoming.channel,
-                category=category or categorize(text, decision.countries), text=text, now=turn.now)
+                category=category or categorize(text, countries_named), text=text, now=turn.now)
         except QueueError as exc:
             return Reply(intent, (str(exc),), (), 0.0)
         turn.ticket = ticket.id

@@ -62,7 +62,8 @@ def find_price(text: str) -> Decimal | None:
             score += 3
         if _BEFORE_PRICE.search(before):
             score += 2
-        if _BEFORE_OTHER.search(before) and not m.group("dollar"):
+        # "for 28.5": cents make a price even after a word that usually introduces something else.
+        if _BEFORE_OTHER.search(before) and not m.group("dollar") and "." not in m.group("value"):
             score -= 3
         if "." in m.group("value"):
             score += 1

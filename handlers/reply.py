@@ -17,6 +17,8 @@ class Reply:
     privacy: Privacy = "public"         # "private": personal data, only to that employee, privately
     ticket: str | None = None           # compchng ticket id, when one was opened or updated
     choices: tuple[str, ...] = field(default=())  # section ids offered as "did you mean" choices
+    sub_intent: str = ""                # what within the intent: "withdraw", "help", "identity", ...
+    safety: tuple[str, ...] = ()        # safety statements the reply carries: "election", "advice"
 
     @property
     def text(self) -> str:

@@ -17,13 +17,19 @@ from __future__ import annotations
 
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
 
+import numpy as np
 from rapidfuzz import fuzz, process
+
+from sklearn.svm import LinearSVC
 
 from bot.countries import without_mentions
 from knowledge.corpus import Corpus, Section
+from knowledge.learned import LinearTextModel, text_features
 from knowledge.sentences import split_sentences
 from knowledge.text import Analyzed, analyze
 
@@ -35,6 +41,8 @@ class Weights:
     phrasing: float = 0.50
     keywords: float = 0.30
     body: float = 0.20
+    learned: float = 0.50              # a linear model's probability that the section answers (knowledge.learned)
+    learned_temperature: float = 6.0   # turns its decision values into a peaked distribution
     country_boost: float = 0.10        # a guide of a country the question names
     asker_country_boost: float = 0.06  # a guide of the asker's own country: the question may not name it
     absent_guide_factor: float = 0.25  # a guide whose country nobody mentioned
@@ -43,7 +51,7 @@ class Weights:
     term_boost: float = 0.10           # "what is a <defined term>?"
     term_factor: float = 0.80          # a defined term's section when no definition is asked for
     short_query_tokens: int = 3        # below this, token_set scores are not trusted
-    candidates: int = 40               # sections re-scored with the slower token_set_ratio
+    candidates: int = 15               # sections re-scored with the slower token_set_ratio
     country_information: float = 5.0   # what naming a country says, when its guide is the answer
 
 
@@ -59,8 +67,38 @@ class Scored:
 @dataclass(frozen=True, slots=True)
 class Passage:
     section_id: str
-    paragraph: int
-    text: str
+    paragraph: int                  # the first paragraph quoted
+    text: str                       # the quote; paragraphs separated by a blank line
+    paragraphs: tuple[int, ...] = ()  # every paragraph quoted, when a passage hint chose them
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHint:
+    """Which paragraphs answer a kind of question (knowledge/passages.toml)."""
+
+    section: str                    # a section id, or "guide:*" for every country guide
+    topic: str
+    cues: tuple[str, ...]
+    quote: tuple[str, ...]          # a phrase of each paragraph to quote, in order
+
+
+PASSAGES_FILE = Path(__file__).with_name("passages.toml")
+MAX_HINT_PARAGRAPHS = 3
+
+
+def load_passage_hints(path: Path = PASSAGES_FILE) -> tuple[PassageHint, ...]:
+    with path.open("rb") as fh:
+        raw = tomllib.load(fh)
+    hints = []
+    for n, item in enumerate(raw.get("hint", []), start=1):
+        try:
+            hint = PassageHint(item["section"], item["topic"], tuple(item["cues"]), tuple(item["quote"]))
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"{path}: hint {n} needs section, topic, cues and quote: {exc}") from exc
+        if not hint.cues or not 1 <= len(hint.quote) <= MAX_HINT_PARAGRAPHS:
+            raise ValueError(f"{path}: hint {n} ({hint.topic}): cues, and 1 to {MAX_HINT_PARAGRAPHS} quotes")
+        hints.append(hint)
+    return tuple(hints)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +135,12 @@ class Matcher:
     """An index over a corpus; build once at start-up, then match() is cheap."""
 
     def __init__(self, corpus: Corpus, *, guide_countries: dict[str, str] | None = None,
-                 scopes: dict[str, str] | None = None, weights: Weights = Weights()) -> None:
-        """guide_countries: guide id -> country; scopes: section id -> the one country it is written for."""
+                 scopes: dict[str, str] | None = None, weights: Weights = Weights(),
+                 hints: Sequence[PassageHint] | None = None,
+                 examples: Mapping[str, Sequence[str]] | None = None) -> None:
+        """guide_countries: guide id -> country; scopes: section id -> the one country it is written for;
+        hints: which paragraphs answer which kinds of question (default: knowledge/passages.toml);
+        examples: more questions each section answers, to train the learned signal on (section id -> texts)."""
         self.weights = weights
         self._scopes = scopes or {}
         self._entries: list[_Entry] = []
@@ -129,14 +171,23 @@ class Matcher:
                     self._phrasing_texts.append(phrasing)
                     self._phrasing_owner.append(index)
             self._phrasings_of.append(own)
+        self._owner_array = np.array(self._phrasing_owner, dtype=np.intp)
+        # token_sort_ratio is ratio() of the token-sorted strings: sort the phrasings once, not per question.
+        self._sorted_phrasings = [_sorted_tokens(p) for p in self._phrasing_texts]
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
         self._mark_boilerplate()
+        self._learned = _train_sections(self._entries, examples or {})
+        label_index = {label: i for i, label in enumerate(self._learned.labels)}
+        self._learned_order = np.array([label_index[e.section.id] for e in self._entries], dtype=np.intp)
         n = len(self._entries)
         # Document frequency is the length of a token's postings: sections for the curated
         # text, paragraphs for the body.
         self._meta_idf = {t: _idf(len(ids), n) for t, ids in self._meta_postings.items()}
         paragraph_count = sum(len(e.paragraphs) for e in self._entries)
         self._body_idf = {t: _idf(len(p), paragraph_count) for t, p in self._postings.items()}
+        self._index_arrays()
+        self._shape_arrays()
+        self._hints = self._resolve_hints(load_passage_hints() if hints is None else hints)
 
     def _mark_boilerplate(self) -> None:
         """Paragraphs that several sections share word for word once places are set aside.
@@ -154,75 +205,114 @@ class Matcher:
                                  for _, tokens in entry.paragraphs]
 
     # ----------------------------------------------------------------- scoring
+    def _index_arrays(self) -> None:
+        """The postings as numpy arrays, so a question's coverage is a few vector additions."""
+        self._meta_ids = {t: np.array(ids, dtype=np.intp) for t, ids in self._meta_postings.items()}
+        starts, flat = [], 0
+        numbering: dict[tuple[int, int], int] = {}
+        for index, entry in enumerate(self._entries):
+            starts.append(flat)
+            for number in range(len(entry.paragraphs)):
+                numbering[(index, number)] = flat
+                flat += 1
+        self._paragraph_starts = np.array(starts, dtype=np.intp)   # every section has a paragraph
+        self._paragraph_count = flat
+        self._body_ids = {t: np.array([numbering[key] for key in keys], dtype=np.intp)
+                          for t, keys in self._postings.items()}
+
     def _meta_coverage(self, tokens: Sequence[str]) -> list[float]:
         """Per section, the IDF-weighted share of the question's known words in its curated text."""
-        covered = [0.0] * len(self._entries)
+        covered = np.zeros(len(self._entries))
         total = 0.0
         for token in tokens:
             weight = self._meta_idf.get(token)
             if weight is None:
                 continue
             total += weight
-            for section in self._meta_postings[token]:
-                covered[section] += weight
-        return [c / total for c in covered] if total else covered
+            covered[self._meta_ids[token]] += weight
+        return (covered / total).tolist() if total else covered.tolist()
 
     def _paragraph_coverage(self, tokens: Sequence[str]) -> list[float]:
         """Per section, the best single paragraph's IDF-weighted share of the question's words."""
         total = sum(self._body_idf.get(t, 0.0) for t in tokens)
-        best = [0.0] * len(self._entries)
         if not total:
-            return best
-        acc: dict[tuple[int, int], float] = {}
+            return [0.0] * len(self._entries)
+        acc = np.zeros(self._paragraph_count)
         for token in tokens:
             weight = self._body_idf.get(token)
-            if weight is None:
-                continue
-            for key in self._postings[token]:
-                acc[key] = acc.get(key, 0.0) + weight
-        for (section, _), value in acc.items():
-            if value > best[section]:
-                best[section] = value
-        return [v / total for v in best]
+            if weight is not None:
+                acc[self._body_ids[token]] += weight
+        return (np.maximum.reduceat(acc, self._paragraph_starts) / total).tolist()
 
-    def _phrasing_scores(self, query: str, scorer, phrasings: Sequence[int] | None = None) -> dict[int, float]:
-        """Score of each phrasing (all of them, or only those listed), by phrasing index."""
+    def _phrasing_scores(self, query: str, scorer, phrasings: np.ndarray | None = None) -> np.ndarray:
+        """Score of each phrasing (all of them, or only those listed), in one call into rapidfuzz."""
         choices = self._phrasing_texts if phrasings is None else [self._phrasing_texts[i] for i in phrasings]
-        found = process.extract(query, choices, scorer=scorer, limit=None)
-        if phrasings is None:
-            return {i: score for _, score, i in found}
-        return {phrasings[i]: score for _, score, i in found}
+        return process.cdist([query], choices, scorer=scorer, dtype=np.float64)[0]
 
-    def _best_of_sections(self, per_phrasing: dict[int, float]) -> dict[int, float]:
-        best: dict[int, float] = {}
-        for phrasing, score in per_phrasing.items():
-            owner = self._phrasing_owner[phrasing]
-            if score > best.get(owner, -1.0):
-                best[owner] = score
+    def _best_of_sections(self, scores: np.ndarray, owners: np.ndarray) -> np.ndarray:
+        """Per section, its best phrasing's score (0 for a section with none scored)."""
+        best = np.zeros(len(self._entries))
+        np.maximum.at(best, owners, scores)
         return best
 
-    def _adjust(self, index: int, score: float, named: set[str], asker_country: str | None,
-                asked_term: str | None, defining: bool) -> float:
-        """Rules of the corpus's shape: guides need their country, terms a "what is", exhibits rank last."""
-        entry, w = self._entries[index], self.weights
-        scope = self._scopes.get(entry.section.id)
-        where = named or ({asker_country} if asker_country else set())
-        if scope is not None and where and scope not in where:
-            score *= w.other_country_factor
-        if entry.guide_country is not None:
-            if entry.guide_country in named:
-                score += w.country_boost
-            elif entry.guide_country == asker_country:
-                score += w.asker_country_boost
+    def _resolve_hints(self, hints: Sequence[PassageHint]) -> dict[int, list[tuple[list[frozenset[str]], tuple[int, ...]]]]:
+        """Per section, its hints in order: the cues as token sets, and the paragraphs to quote."""
+        resolved: dict[int, list[tuple[list[frozenset[str]], tuple[int, ...]]]] = {}
+        for hint in hints:
+            if hint.section == "guide:*":
+                targets = [i for i, e in enumerate(self._entries) if e.guide_country]
+            elif hint.section in self._index_of:
+                targets = [self._index_of[hint.section]]
             else:
-                score *= w.absent_guide_factor
-        if entry.term:
-            if entry.section.id == asked_term:
-                score += w.term_boost
-            elif not defining:
-                score *= w.term_factor
-        if entry.section.rank == "last":
-            score *= w.rank_last_factor
+                raise ValueError(f"passage hint {hint.topic!r}: unknown section {hint.section!r}")
+            cues = [frozenset(analyze(cue).tokens) for cue in hint.cues]
+            for index in targets:
+                paragraphs = [p for p, _ in self._entries[index].paragraphs]
+                chosen = []
+                for phrase in hint.quote:
+                    found = [n for n, p in enumerate(paragraphs) if phrase in p]
+                    if len(found) != 1 and hint.section != "guide:*":
+                        raise ValueError(f"passage hint {hint.topic!r}: {phrase!r} is in {len(found)} paragraphs "
+                                         f"of {hint.section}, not exactly one")
+                    if found:
+                        chosen.append(found[0])
+                if len(chosen) == len(hint.quote):
+                    resolved.setdefault(index, []).append(([c for c in cues if c], tuple(chosen)))
+        return resolved
+
+    def _shape_arrays(self) -> None:
+        """Where the corpus's shape rules apply (see _adjusted), as index arrays."""
+        self._scoped = [(i, self._scopes[e.section.id]) for i, e in enumerate(self._entries)
+                        if e.section.id in self._scopes]
+        self._guide_index = np.array([i for i, e in enumerate(self._entries) if e.guide_country], dtype=np.intp)
+        self._guide_of = {e.guide_country: i for i, e in enumerate(self._entries) if e.guide_country}
+        self._term_index = np.array([i for i, e in enumerate(self._entries) if e.term], dtype=np.intp)
+        self._last_index = np.array([i for i, e in enumerate(self._entries) if e.section.rank == "last"],
+                                    dtype=np.intp)
+
+    def _adjusted(self, raw: np.ndarray, named: set[str], asker_country: str | None,
+                  asked_term: str | None, defining: bool) -> np.ndarray:
+        """Rules of the corpus's shape: guides need their country, terms a "what is", exhibits rank last."""
+        w, score = self.weights, raw.copy()
+        where = named or ({asker_country} if asker_country else set())
+        if where:
+            for i, scope in self._scoped:
+                if scope not in where:
+                    score[i] *= w.other_country_factor
+        before = score.copy()
+        score[self._guide_index] *= w.absent_guide_factor
+        if asker_country in self._guide_of:
+            i = self._guide_of[asker_country]
+            score[i] = before[i] + w.asker_country_boost
+        for country in named:
+            if country in self._guide_of:
+                i = self._guide_of[country]
+                score[i] = before[i] + w.country_boost
+        if not defining:
+            score[self._term_index] *= w.term_factor
+        if asked_term is not None:          # only ever found for a "what is ...?" (defining) question
+            score[self._index_of[asked_term]] += w.term_boost
+        score[self._last_index] *= w.rank_last_factor
         return score
 
     def match(self, text: str, *, countries: Iterable[str] = (), asker_country: str | None = None,
@@ -237,44 +327,58 @@ class Matcher:
         asked_term = _asked_term(text, self._terms) if defining else None
         w = self.weights
         n = len(self._entries)
-        sorted_scores = self._phrasing_scores(query.text, fuzz.token_sort_ratio) if query.text else {}
-        sort_best = self._best_of_sections(sorted_scores)
-        phrasing = [sort_best.get(i, 0.0) / 100.0 for i in range(n)]
+        # The learned signal reads every word ("how do I take part?" is all filler to the others).
+        learned = (self._learned.probabilities(text, w.learned_temperature)[self._learned_order].tolist()
+                   if query.tokens else [0.0] * n)
+        owners = self._owner_array
+        sorted_scores = (process.cdist([_sorted_tokens(query.text)], self._sorted_phrasings, scorer=fuzz.ratio,
+                                       dtype=np.float64)[0] if query.text else np.zeros(len(owners)))
+        phrasing = (self._best_of_sections(sorted_scores, owners) / 100.0).tolist()
 
-        def total(i: int) -> float:
-            raw = w.phrasing * phrasing[i] + w.keywords * keywords[i] + w.body * bodies[i]
-            return self._adjust(i, raw, named, asker_country, asked_term, defining)
+        fixed = w.keywords * np.asarray(keywords) + w.body * np.asarray(bodies) + w.learned * np.asarray(learned)
 
-        scores = [total(i) for i in range(n)]
+        def totals() -> list[float]:
+            raw = w.phrasing * np.asarray(phrasing) + fixed
+            return self._adjusted(raw, named, asker_country, asked_term, defining).tolist()
+
+        scores = totals()
         if query.text and len(query.content) >= w.short_query_tokens:
             # Subset matches score 100 with token_set_ratio, so it only refines the strongest candidates.
             candidates = sorted(range(n), key=scores.__getitem__, reverse=True)[:w.candidates]
-            own = [p for i in candidates for p in self._phrasings_of[i]]
+            own = np.array([p for i in candidates for p in self._phrasings_of[i]], dtype=np.intp)
             set_scores = self._phrasing_scores(query.text, fuzz.token_set_ratio, own)
             # Both scorers judge the same phrasing; the section keeps its best phrasing.
-            mean = {p: (sorted_scores.get(p, 0.0) + set_scores[p]) / 2 for p in own}
-            best = self._best_of_sections(mean)
+            best = self._best_of_sections((sorted_scores[own] + set_scores) / 2, owners[own])
             for i in candidates:
-                phrasing[i] = best.get(i, 0.0) / 100.0
-                scores[i] = total(i)
+                phrasing[i] = float(best[i]) / 100.0
+            scores = totals()
         order = sorted(range(n), key=scores.__getitem__, reverse=True)[:limit]
         ranked = tuple(Scored(self._entries[i].section.id, scores[i], phrasing[i], keywords[i], bodies[i])
                        for i in order)
-        passage = self.passage(ranked[0].section_id, query) if ranked and tokens else None
+        passage = self.passage(ranked[0].section_id, query) if ranked and query.tokens else None
         information = sum(self._meta_idf.get(t, 0.0) for t in tokens)
         if ranked and self._entries[order[0]].guide_country in named:
             # Place names were taken out of the topic, but "in Japan" is what makes the question precise.
             information += w.country_information
-        return Match(ranked, _confidence(ranked, information), passage, query)
+        # The learned probability is itself an estimate of being right: trust whichever is surer.
+        confidence = max(_confidence(ranked, information, 1.0 + w.learned), learned[order[0]] if ranked else 0.0)
+        return Match(ranked, confidence, passage, query)
 
     # ----------------------------------------------------------------- quoting
     def passage(self, section_id: str, query: Analyzed, max_chars: int = 480) -> Passage | None:
         """The paragraph of the section that best answers, cut to its best sentences."""
         index = self._index_of.get(section_id)
-        entry = self._entries[index] if index is not None else None
-        if entry is None or not entry.paragraphs:
+        if index is None or not self._entries[index].paragraphs:
             return None
+        entry = self._entries[index]
         tokens = set(query.content)
+        asked = set(query.tokens)
+        for cues, paragraphs in self._hints.get(index, ()):
+            if any(cue <= asked for cue in cues):
+                # A curated choice: quote each paragraph whole unless it is very long.
+                texts = [_best_sentences(entry.paragraphs[n][0], tokens, self._body_idf, 2 * max_chars)
+                         for n in paragraphs]
+                return Passage(section_id, paragraphs[0], "\n\n".join(texts), paragraphs)
         best_index, best_score = 0, float("-inf")
         for index, (_, para_tokens) in enumerate(entry.paragraphs):
             overlap = sum(self._body_idf[t] for t in tokens & para_tokens)
@@ -295,6 +399,30 @@ class Matcher:
 def _idf(df: int, n: int) -> float:
     """BM25's inverse document frequency: rare words weigh more, none weighs less than zero."""
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
+
+
+def _train_sections(entries: Sequence[_Entry], examples: Mapping[str, Sequence[str]]) -> LinearTextModel:
+    """Which section a question belongs to, learned from the sections' titles, curated phrasings and examples.
+
+    A linear SVM (one-vs-rest, liblinear, seeded): deterministic, and about a second to train
+    on the shipped corpus. It generalises past the exact words of the phrasings, which fuzzy
+    string scores cannot.
+    """
+    known = {entry.section.id for entry in entries}
+    unknown = sorted(set(examples) - known)
+    if unknown:
+        raise ValueError(f"examples for unknown sections: {unknown}")
+    texts, labels = [], []
+    for entry in entries:
+        own = examples.get(entry.section.id, ())
+        for phrasing in dict.fromkeys((entry.section.title, *entry.section.questions, *own)):
+            texts.append(phrasing)
+            labels.append(entry.section.id)
+    return LinearTextModel.fit(texts, labels, LinearSVC(C=1.0, random_state=0), features=text_features(char_min_df=2))
+
+
+def _sorted_tokens(text: str) -> str:
+    return " ".join(sorted(text.split()))
 
 
 def _topic(text: str) -> Analyzed:
@@ -322,7 +450,7 @@ def _asked_term(text: str, terms: dict[str, str]) -> str | None:
     return best[2] if best is not None and best[0] <= 40 else None
 
 
-def _confidence(ranked: Sequence[Scored], information: float) -> float:
+def _confidence(ranked: Sequence[Scored], information: float, scale: float = 1.0) -> float:
     """0..1: a strong, clear winner, for a question that says enough to be matched.
 
     With one or two common words every coverage signal is trivially complete, so
@@ -332,8 +460,9 @@ def _confidence(ranked: Sequence[Scored], information: float) -> float:
     if not ranked:
         return 0.0
     top = ranked[0]
-    margin = max(0.0, top.score - (ranked[1].score if len(ranked) > 1 else 0.0))
-    base = max(0.0, min(1.0, 1.6 * top.score + 1.5 * margin - 0.35))
+    score = top.score / scale          # scores sum signals whose weights add up to `scale`
+    margin = max(0.0, score - (ranked[1].score / scale if len(ranked) > 1 else 0.0))
+    base = max(0.0, min(1.0, 1.6 * score + 1.5 * margin - 0.35))
     close_phrasing = max(0.0, min(1.0, (top.phrasing - 0.6) / 0.3))
     says_enough = min(1.0, information / 10.0)
     return base * max(close_phrasing, says_enough)

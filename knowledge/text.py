@@ -22,7 +22,7 @@ SYNONYMS_FILE = Path(__file__).with_name("synonyms.toml")
 NEGATORS = frozenset({"not", "no", "never", "without", "nor", "cannot"})
 
 # Filler words that say nothing about which section answers. Interrogatives are
-# here too: the matcher compares content; the router reads the question's form.
+# here too: the matcher compares content; the intent classifier reads the question's form.
 # Quantifiers and time words are NOT filler here: "all or none", "some of my
 # grants", "during the Averaging Period", "after the Election Deadline".
 STOPWORDS = frozenset("""
@@ -77,7 +77,7 @@ def _synonym_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     variants: dict[str, str] = {}
     for canonical, phrases in table.items():
         for phrase in phrases:
-            variants[_prepare(phrase)] = canonical
+            variants[prepare(phrase)] = canonical
     alternatives = sorted(variants, key=len, reverse=True)
     pattern = re.compile(r"(?<![\w$])(?:" + "|".join(re.escape(v) for v in alternatives) + r")(?![\w])")
     return pattern, variants
@@ -90,7 +90,7 @@ def _level(match: re.Match[str]) -> str:
     return match.group(0)
 
 
-def _prepare(text: str) -> str:
+def prepare(text: str) -> str:
     """Lowercase and regularise punctuation, money and contractions (before synonyms)."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES).lower()
     for pattern, repl in _CONTRACTIONS:
@@ -105,7 +105,7 @@ def _prepare(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lowercased text with employees' phrases replaced by the Notice's words."""
-    text = _LEVEL.sub(_level, _prepare(text))
+    text = _LEVEL.sub(_level, prepare(text))
     pattern, variants = _synonym_pattern()
     return pattern.sub(lambda m: f" {variants[m.group(0)]} ", text)
 

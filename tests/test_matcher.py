@@ -3,7 +3,10 @@
 import pytest
 
 from handlers.assistant import default_knowledge
-from handlers.router import route
+
+
+def route(text):
+    return default_knowledge().understanding.decide(text)
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +66,11 @@ def test_the_quote_is_verbatim_sentences_of_the_cited_section(matcher):
 
 
 def test_a_long_paragraph_is_cut_to_its_best_sentences(matcher):
-    decision = route("how many shares can J.P. Morgan Securities sell under the registration agreement?")
-    found = matcher.match(decision.text, countries=decision.countries)
-    assert len(found.passage.text) <= 480
-    assert "635,000,000" in found.passage.text
+    found = matcher.match("how many shares can J.P. Morgan Securities sell under the registration agreement?")
+    passage = matcher.passage("s9", found.analyzed)
+    longest = max(len(p) for p in matcher.section("s9").paragraphs)
+    assert len(passage.text) <= 480 < longest
+    assert "635,000,000" in passage.text
 
 
 def test_a_message_with_no_words_left_has_no_passage_and_no_confidence(matcher):
@@ -90,3 +94,29 @@ def test_naming_the_country_makes_a_short_tax_question_confident_enough_to_answe
 def test_the_quote_for_a_fax_number_contains_the_number(matcher):
     decision = route("what's the fax number for Mellon?")
     assert "(201) 329-8456" in matcher.match(decision.text).passage.text
+
+
+def test_a_passage_hint_whose_phrase_is_not_in_the_section_stops_start_up():
+    from knowledge.matcher import Matcher, PassageHint
+
+    hint = PassageHint("q11", "typo", ("quit",), ("If your employmnet terminates",))
+    with pytest.raises(ValueError, match="'If your employmnet terminates' is in 0 paragraphs of q11"):
+        Matcher(default_knowledge().corpus, hints=[hint])
+
+
+def test_a_hinted_passage_quotes_every_paragraph_the_hint_names_in_order(matcher):
+    found = matcher.match("what happens to my contingent payments if I die?")
+    assert found.passage.section_id == "q11" and len(found.passage.paragraphs) == 2
+    first, second = found.passage.text.split("\n\n")
+    assert first.startswith("If your employment (including part-time employment or leave of absence)")
+    assert second.startswith("If your employment is terminated due to death or total and permanent disability")
+
+
+def test_the_built_knowledge_survives_pickling_and_answers_the_same():
+    import pickle
+
+    knowledge = default_knowledge()
+    copy = pickle.loads(pickle.dumps(knowledge))
+    for text in ("please pull me out of the program", "when do I get paid?"):
+        assert copy.understanding.decide(text) == knowledge.understanding.decide(text)
+        assert copy.matcher.match(text).section_ids(3) == knowledge.matcher.match(text).section_ids(3)

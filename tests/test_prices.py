@@ -34,3 +34,7 @@ def test_a_price_beats_a_level_and_a_year_in_the_same_message():
 
 def test_a_price_above_the_tools_limit_is_still_reported_so_the_reply_can_explain():
     assert find_price("what do I get at $45?") == Decimal("45")
+
+
+def test_a_price_with_cents_after_for_is_the_assumed_price():
+    assert str(find_price("crunch my numbers for 28.5")) == "28.5"

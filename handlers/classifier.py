@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 from handlers.cleaning import clean_message
 from knowledge.learned import LinearTextModel, plain_word_features, text_features
@@ -118,7 +117,9 @@ def load_heldout(path: Path = HELDOUT_FILE) -> list[dict[str, Any]]:
     return rows
 
 
-def _estimator() -> LogisticRegression:
+def _estimator() -> Any:
+    from sklearn.linear_model import LogisticRegression   # only to train: scoring needs no scikit-learn
+
     return LogisticRegression(C=C, solver="newton-cg", max_iter=1000, class_weight="balanced")
 
 

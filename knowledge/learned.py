@@ -6,7 +6,9 @@ sections' titles and curated phrasings). Both are fit with scikit-learn at build
 one thread (multi-threaded BLAS is slower at this size and not bit-for-bit repeatable).
 A message is then scored straight from the fitted vocabularies and weights: the same
 numbers as scikit-learn's own transform and decision_function (tests check it), at tens
-of microseconds instead of a millisecond of sparse-matrix round trips.
+of microseconds instead of a millisecond of sparse-matrix round trips. A fitted model
+keeps no scikit-learn object once pickled, so loading the knowledge cache does not import
+scikit-learn (about 0.7 s of a one-shot `sotp ask`).
 """
 
 from __future__ import annotations
@@ -14,14 +16,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.pipeline import FeatureUnion
-from threadpoolctl import threadpool_limits
 
 from knowledge.text import analyze, prepare, stem
+
+if TYPE_CHECKING:   # scikit-learn is imported only to train (build time), never to score
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
 
 _PLAIN_TOKEN = re.compile(r"[a-z0-9]+|\?")
 
@@ -41,11 +44,14 @@ def plain_word_features(text: str) -> list[str]:
     return _with_bigrams([t if t == "?" else stem(t) for t in _PLAIN_TOKEN.findall(prepare(text))])
 
 
-def text_features(words: Callable[[str], list[str]] = word_features, char_min_df: int = 1) -> FeatureUnion:
+def text_features(words: Callable[[str], list[str]] = word_features, char_min_df: int = 1) -> "FeatureUnion":
     """Words and bigrams; character n-grams within words, which carry misspellings, "?" and short forms.
 
     `words` must be a module-level function, so the fitted features stay picklable.
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion([
         ("words", TfidfVectorizer(analyzer=words, sublinear_tf=True)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True, sublinear_tf=True,
@@ -53,40 +59,88 @@ def text_features(words: Callable[[str], list[str]] = word_features, char_min_df
     ])
 
 
+_WHITE_SPACES = re.compile(r"\s\s+")
+
+
+def char_wb_ngrams(text: str, ngram_range: tuple[int, int], lowercase: bool) -> list[str]:
+    """scikit-learn's analyzer="char_wb": n-grams inside words padded with one space (same output)."""
+    if lowercase:
+        text = text.lower()
+    min_n, max_n = ngram_range
+    out: list[str] = []
+    for w in _WHITE_SPACES.sub(" ", text).split():
+        w = " " + w + " "
+        length = len(w)
+        for n in range(min_n, max_n + 1):
+            offset = 0
+            out.append(w[offset:offset + n])
+            while offset + n < length:
+                offset += 1
+                out.append(w[offset:offset + n])
+            if offset == 0:     # a word shorter than n is counted once
+                break
+    return out
+
+
+# (callable analyzer, or None for char_wb), ngram range, lowercase: all a view needs to count features.
+_View = tuple[Callable[[str], list[str]] | None, tuple[int, int], bool]
+
 _COUNTS_CACHE: dict[tuple[Any, ...], Counter[str]] = {}
 _COUNTS_CACHE_SIZE = 256
 
 
-def _counts(vectorizer: TfidfVectorizer, text: str) -> Counter[str]:
+def _counts(view: _View, text: str) -> Counter[str]:
     """A view's feature counts for a text, kept for the next few texts: the intent model and the matcher
     read the same message, and equal character settings give equal counts."""
-    key = (vectorizer.analyzer, vectorizer.ngram_range, vectorizer.lowercase, text)
+    key = (*view, text)
     found = _COUNTS_CACHE.get(key)
     if found is None:
         if len(_COUNTS_CACHE) >= _COUNTS_CACHE_SIZE:
             _COUNTS_CACHE.clear()
-        found = _COUNTS_CACHE[key] = Counter(vectorizer.build_analyzer()(text))
+        analyzer, ngram_range, lowercase = view
+        features = analyzer(text) if analyzer is not None else char_wb_ngrams(text, ngram_range, lowercase)
+        found = _COUNTS_CACHE[key] = Counter(features)
     return found
 
 
-class LinearTextModel:
-    """A fitted feature union and linear estimator; picklable (no lambdas, no open files)."""
+def _view_of(vectorizer: "TfidfVectorizer") -> _View:
+    if callable(vectorizer.analyzer):
+        return (vectorizer.analyzer, tuple(vectorizer.ngram_range), bool(vectorizer.lowercase))
+    if vectorizer.analyzer != "char_wb" or vectorizer.preprocessor is not None or vectorizer.strip_accents:
+        raise ValueError(f"unsupported analyzer for fast scoring: {vectorizer.analyzer!r}")
+    return (None, tuple(vectorizer.ngram_range), bool(vectorizer.lowercase))
 
-    def __init__(self, features: FeatureUnion, estimator: Any) -> None:
-        self.features = features
-        self.estimator = estimator
+
+class LinearTextModel:
+    """A fitted linear model over text features, as plain vocabularies and arrays; picklable.
+
+    `features` and `estimator` (the scikit-learn objects it was fitted with) are kept for
+    checks in the process that trained it, and left out of the pickle.
+    """
+
+    def __init__(self, features: "FeatureUnion", estimator: Any) -> None:
+        self.features: "FeatureUnion | None" = features
+        self.estimator: Any = estimator
         self.labels: tuple[str, ...] = tuple(str(c) for c in estimator.classes_)
         self._coef = np.asarray(estimator.coef_, dtype=np.float64)
         self._intercept = np.asarray(estimator.intercept_, dtype=np.float64)
-        self._views: list[tuple[TfidfVectorizer, dict[str, int], np.ndarray, int]] = []
+        self._views: list[tuple[_View, dict[str, int], np.ndarray, int]] = []
         offset = 0
         for _, vectorizer in features.transformer_list:
-            self._views.append((vectorizer, dict(vectorizer.vocabulary_), np.asarray(vectorizer.idf_), offset))
+            self._views.append((_view_of(vectorizer), dict(vectorizer.vocabulary_),
+                                np.asarray(vectorizer.idf_, dtype=np.float64), offset))
             offset += len(vectorizer.vocabulary_)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["features"] = state["estimator"] = None
+        return state
 
     @classmethod
     def fit(cls, texts: Sequence[str], labels: Sequence[str], estimator: Any, *,
-            features: FeatureUnion | None = None) -> "LinearTextModel":
+            features: "FeatureUnion | None" = None) -> "LinearTextModel":
+        from threadpoolctl import threadpool_limits
+
         features = features if features is not None else text_features()
         with threadpool_limits(1):
             matrix = features.fit_transform(list(texts))
@@ -96,8 +150,8 @@ class LinearTextModel:
     def decision(self, text: str) -> np.ndarray:
         """The estimator's decision value for each label: intercept + weights . (sublinear TF x IDF, L2 per view)."""
         total = self._intercept.copy()
-        for vectorizer, vocabulary, idf, offset in self._views:
-            counts = _counts(vectorizer, text)
+        for view, vocabulary, idf, offset in self._views:
+            counts = _counts(view, text)
             known = counts.keys() & vocabulary.keys()
             if not known:
                 continue

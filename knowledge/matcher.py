@@ -25,7 +25,6 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from sklearn.svm import LinearSVC
 
 from bot.countries import without_mentions
 from knowledge.corpus import Corpus, Section
@@ -418,6 +417,8 @@ def _train_sections(entries: Sequence[_Entry], examples: Mapping[str, Sequence[s
         for phrasing in dict.fromkeys((entry.section.title, *entry.section.questions, *own)):
             texts.append(phrasing)
             labels.append(entry.section.id)
+    from sklearn.svm import LinearSVC   # only to train: scoring needs no scikit-learn
+
     return LinearTextModel.fit(texts, labels, LinearSVC(C=1.0, random_state=0), features=text_features(char_min_df=2))
 
 

@@ -88,3 +88,22 @@ def test_examples_filed_under_an_unknown_section_stop_start_up():
 
     with pytest.raises(ValueError, match=r"examples for unknown sections: \['q99'\]"):
         Matcher(default_knowledge().corpus, examples={"q99": ["what is q99?"]})
+
+
+def test_the_char_ngrams_are_scikit_learns_char_wb_ngrams():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from knowledge.learned import char_wb_ngrams
+
+    text = "Sign me UP  for the  SOTP?? e-mail à Mellon"
+    theirs = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), lowercase=True).build_analyzer()(text)
+    assert char_wb_ngrams(text, (2, 5), True) == theirs
+
+
+def test_a_pickled_model_carries_no_scikit_learn_object():
+    import pickle
+
+    from handlers.assistant import default_knowledge
+
+    data = pickle.dumps(default_knowledge())
+    assert b"sklearn" not in data

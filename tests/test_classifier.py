@@ -10,8 +10,14 @@ from handlers.cleaning import clean_message
 
 
 @pytest.fixture(scope="module")
-def classifier():
-    return default_knowledge().understanding.classifier
+def trained():
+    """Knowledge built in this process: a cached one keeps no scikit-learn objects to compare with."""
+    return default_knowledge.build()
+
+
+@pytest.fixture(scope="module")
+def classifier(trained):
+    return trained.understanding.classifier
 
 
 def test_every_intent_has_at_least_forty_examples():
@@ -44,8 +50,8 @@ def test_the_fast_scorer_gives_scikit_learns_own_probabilities(classifier):
     assert np.allclose(got, expected, atol=1e-12)
 
 
-def test_the_matchers_learned_section_signal_is_scikit_learns_decision_function():
-    model = default_knowledge().matcher._learned
+def test_the_matchers_learned_section_signal_is_scikit_learns_decision_function(trained):
+    model = trained.matcher._learned
     texts = ["when will I get paid?", "how is the payment taxed in Germany?", "what is the averaging period"]
     expected = model.estimator.decision_function(model.features.transform(texts))
     assert np.allclose(np.array([model.decision(t) for t in texts]), expected, atol=1e-12)

@@ -50,6 +50,7 @@ def _statements(sql: str) -> list[str]:
 
 def _migrations() -> tuple[Migration, ...]:
     from bot import audit, conversations, ledger, outbox, preferences, queue, store
+    from bot.reminders import store as reminders
 
     return (
         Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", _script(store.SCHEMA)),
@@ -61,6 +62,9 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(7, "audit trail: hash chain, head record, insert order", audit.migrate_to_chain),
         Migration(8, "employees' preferences (Slack reminders, tracking)", _script(preferences.SCHEMA)),
         # Numbers reserved for the work in progress: 10-19 email, 20-29 Slack, 30-39 reminders.
+        Migration(30, "reminders: deadline versions, reminders sent, confirmations, final results",
+                  _script(reminders.SCHEMA)),
+        Migration(31, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
     )
 
 

@@ -34,6 +34,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bench",
     "queue",
     "audit",
+    "remind",
+    "deadline",
+    "results",
 )
 
 

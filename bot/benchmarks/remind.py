@@ -100,11 +100,12 @@ def wave(path: str, as_of: str) -> dict[str, Any]:
     texts.default_texts()          # the corpus and the quotes load once per process, not per wave
     settings = load_settings().with_overrides(db_path=path)
     started = time.perf_counter()
+    cpu = time.process_time()
     db = store.open_db(path)
     report = Planner(db, settings).run(datetime.fromisoformat(as_of), parts=("reminders",))
     db.close()
     seconds = time.perf_counter() - started
-    return {"seconds": round(seconds, 3), "enqueued": report.enqueued, "eligible": report.eligible,
+    return {"seconds": round(seconds, 3), "cpu_seconds": round(time.process_time() - cpu, 3), "enqueued": report.enqueued, "eligible": report.eligible,
             "counts": report.counts, "superseded": report.superseded,
             "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
 
@@ -145,7 +146,8 @@ def run(args: argparse.Namespace) -> int:
     if result["superseded"]:
         print("  superseded (recorded, not sent): " + ", ".join(f"{k} {n:,}" for k, n in result["superseded"].items()))
     print(f"  rows enqueued  {result['enqueued']:>10,}")
-    print(f"  time           {result['seconds']:>10.2f} s    (target <= {TARGET_SECONDS:.0f} s)")
+    print(f"  time           {result['seconds']:>10.2f} s    (target <= {TARGET_SECONDS:.0f} s; "
+          f"{result['cpu_seconds']:.2f} s of CPU)")
     print(f"  peak memory    {result['peak_mb']:>10.1f} MB   (target <= {TARGET_MB:.0f} MB)")
     print(f"Targets met: {'yes' if met else 'NO'}")
     return 0

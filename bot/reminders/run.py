@@ -109,6 +109,18 @@ def audit_line(message: texts.Message, key: str, address: str) -> str:
     return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {' '.join(message.sections)}"
 
 
+@dataclass
+class _Group:
+    """One employee's messages of one pass, waiting for their batch's commit."""
+
+    recipient: Recipient
+    audit_kind: str
+    intent: str
+    show: bool
+    listing: bool
+    rows: list[tuple[texts.Message, Planned, Outbound]]
+
+
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
     for start in range(0, len(items), size):
         yield items[start:start + size]
@@ -196,17 +208,43 @@ class Planner:
         return report
 
     @contextlib.contextmanager
-    def _write(self, dry_run: bool) -> Iterator[None]:
-        """One batch: a transaction whose audit records are appended together at its end."""
-        self._events: list[AuditEvent] = []
-        if dry_run:
+    def _write(self, report: Report) -> Iterator[None]:
+        """One batch: a transaction whose outbox rows and audit records are written together at its end."""
+        self._pending: list[_Group] = []
+        if report.dry_run:
             yield
             return
         with write_transaction(self.db):
             yield
-            if self._events:
-                self.audit.record_many(self._events)
-        self._events = []
+            self._flush(report)
+        self._pending = []
+
+    def _flush(self, report: Report) -> None:
+        items = [row for group in self._pending for _, _, row in group.rows]
+        added = {row.key for row in self.outbox.enqueue_many(items, report.as_of)}
+        events: list[AuditEvent] = []
+        for group in self._pending:
+            lines: list[tuple[str, str]] = []
+            for message, planned, row in group.rows:
+                if row.key not in added:
+                    continue   # enqueued by an earlier pass (or another planner): never twice
+                report.enqueued += 1
+                self._counted(report, group, message, planned)
+                lines.append((message.channel, audit_line(message, row.key, row.recipient)))
+            if lines:
+                person = group.recipient.employee
+                events.append(AuditEvent(report.as_of, "out", group.audit_kind, "+".join(c for c, _ in lines),
+                                         person.email, person.employee_id, group.intent, (), None,
+                                         "\n".join([group.rows[0][0].subject, *(line for _, line in lines)])))
+        if events:
+            self.audit.record_many(events)
+
+    def _counted(self, report: Report, group: "_Group", message: texts.Message, planned: Planned) -> None:
+        report.count(message.kind, message.channel)
+        if group.show:
+            report.messages.append(message)
+        if group.listing:
+            report.planned.append(planned)
 
     def _say(self, message: str) -> None:
         log.info(message)
@@ -216,33 +254,24 @@ class Planner:
     def _enqueue(self, report: Report, recipient: Recipient, messages: Sequence[tuple[texts.Message, str]],
                  outbox_kind: str, audit_kind: str, intent: str, payload_extra: dict[str, Any],
                  employee: str | None, listing: bool) -> None:
-        """Enqueue one employee's messages (one per channel) and one audit record of them all."""
+        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end."""
         person = recipient.employee
-        inserted: list[tuple[str, str]] = []
+        group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
         for message, key in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
-            if not report.dry_run:
-                payload: dict[str, Any] = {"subject": message.subject, "text": message.text,
-                                           "sections": list(message.sections), "privacy": "private",
-                                           **payload_extra}
-                if message.channel == "slack":
-                    payload["mode"] = "dm"
-                row = self.outbox.enqueue(Outbound(key, message.channel, address, outbox_kind, payload,
-                                                   employee_id=person.employee_id), report.as_of)
-                if row is None:
-                    continue   # enqueued by an earlier pass (or another planner): never twice
-                report.enqueued += 1
-                inserted.append((message.channel, audit_line(message, key, address)))
-            report.count(message.kind, message.channel)
-            if employee == person.employee_id:
-                report.messages.append(message)
-            if listing:
-                report.planned.append(Planned(person.employee_id, message.kind, message.channel, address, key))
-        if inserted:
-            self._events.append(AuditEvent(
-                report.as_of, "out", audit_kind, "+".join(c for c, _ in inserted), person.email, person.employee_id,
-                intent, (), None, "\n".join([messages[0][0].subject, *(line for _, line in inserted)])))
+            planned = Planned(person.employee_id, message.kind, message.channel, address, key)
+            if report.dry_run:
+                self._counted(report, group, message, planned)
+                continue
+            payload: dict[str, Any] = {"subject": message.subject, "text": message.text,
+                                       "sections": list(message.sections), "privacy": "private", **payload_extra}
+            if message.channel == "slack":
+                payload["mode"] = "dm"
+            group.rows.append((message, planned, Outbound(key, message.channel, address, outbox_kind, payload,
+                                                          employee_id=person.employee_id)))
+        if group.rows:
+            self._pending.append(group)
 
     # -- reminders ----------------------------------------------------------------------------
 
@@ -256,7 +285,7 @@ class Planner:
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
         for batch in _batches(people, self.rs.batch_size):
-            with self._write(report.dry_run):
+            with self._write(report):
                 logged = self.store.logged(v, batch[0].employee.employee_id, batch[-1].employee.employee_id)
                 records: list[tuple[int, str, str, str, str, str | None]] = []
                 stamp = to_db(now)
@@ -303,7 +332,7 @@ class Planner:
                 owed.append((recipient, fingerprint, (last[1] if last else 0) + 1))
         before = report.enqueued
         for start in range(0, len(owed), self.rs.batch_size):
-            with self._write(report.dry_run):
+            with self._write(report):
                 for recipient, fingerprint, sequence in owed[start:start + self.rs.batch_size]:
                     eid = recipient.employee.employee_id
                     message = texts.confirmation(self.t, recipient, version, now)
@@ -330,7 +359,7 @@ class Planner:
         ctx = figures.context(self.db, settings)
         before = report.enqueued
         for start in range(0, len(participants), self.rs.batch_size):
-            with self._write(report.dry_run):
+            with self._write(report):
                 for recipient in participants[start:start + self.rs.batch_size]:
                     eid = recipient.employee.employee_id
                     try:

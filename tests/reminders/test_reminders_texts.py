@@ -102,8 +102,15 @@ def test_a_reminder_in_india_shows_the_half_hour_zone():
 def test_with_no_election_on_record_doing_nothing_keeps_the_options_on_their_current_terms():
     text = texts.reminder(T, "3d", recipient("none", "United States", zone="America/Los_Angeles"), V1, "email").text
     assert "What is on record for you: no election on record: your options stay on their current terms." in text
-    assert "If you do nothing, your options stay on their current terms (Q19):" in text
-    assert "> Participation in the Stock Option Transfer Program is completely voluntary." in text
+    assert ("The Notice (Q19):\n\n> Participation in the Stock Option Transfer Program is completely voluntary. "
+            "If you elect not to participate, your existing Eligible Options will remain outstanding on their "
+            "current terms and conditions.") in text
+
+
+def test_a_withdrawal_on_record_is_told_doing_nothing_keeps_the_options_on_their_current_terms():
+    for channel in ("email", "slack"):
+        text = texts.reminder(T, "3d", recipient("withdrawn", "United States"), V1, channel).text
+        assert "If you do nothing, your options stay on their current terms (Q19)" in text
 
 
 def test_with_an_election_to_participate_on_record_the_reminder_says_it_stands():

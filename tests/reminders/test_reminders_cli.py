@@ -137,3 +137,27 @@ def test_a_deployment_file_may_set_time_zones_but_not_unknown_reminder_settings(
     bad.write_text("[reminders]\nintervall_seconds = 30\n")
     assert main(["remind", "--json", "--config", str(bad), "--db", str(world.path)]) == 2
     assert "unknown setting reminders.intervall_seconds" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_the_wave_benchmark_runs_and_reports_time_and_peak_memory(capsys):
+    assert main(["bench", "remind", "--employees", "150", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["eligible"], out["counts"]["7d"]["email"], out["superseded"]) == (150, 150, {"14d": 150})
+    assert set(out) >= {"seconds", "cpu_seconds", "peak_mb", "targets", "met"}
+
+
+def test_the_audit_trail_of_a_wave_names_every_row_and_verifies(sotp, world):
+    from bot.audit import AuditLog
+
+    sotp("remind", "--as-of", "2003-11-06T09:00-05:00")
+    records = [e for e in AuditLog(world.db).all() if e.kind == "reminder"]
+    assert len(records) == len(world.eligible)
+    eid = world.cases["participating"]
+    [mine] = [e for e in records if e.employee_id == eid]
+    assert mine.channel == "email+slack" and mine.intent == "reminder:7d"
+    import hashlib
+
+    [payload] = [json.loads(r[5]) for r in world.rows(key=f"reminder:v1:7d:{eid}:email")]
+    digest = hashlib.sha256(payload["text"].encode()).hexdigest()
+    assert f"email to {mine.address}: outbox reminder:v1:7d:{eid}:email, text sha256 {digest}" in mine.text
+    assert AuditLog(world.db).verify().ok

@@ -26,6 +26,19 @@ class Clock:
         return self.now
 
 
+def run_for(component: serve.ReminderComponent, seconds: float) -> None:
+    """Serve the component for a while, then stop it as `sotp serve` does."""
+
+    async def serve_then_stop() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(component.run(stop))
+        await asyncio.sleep(seconds)
+        stop.set()
+        await task
+
+    asyncio.run(serve_then_stop())
+
+
 def context(world: World, clock: Clock, **args: object) -> ServeContext:
     namespace = argparse.Namespace(no_reminders=False, **args)
     return ServeContext(world.settings, Connections(world.path), Conversation(), clock, namespace, world.path.parent)
@@ -62,14 +75,7 @@ def test_the_component_runs_a_pass_per_interval_until_stopped(world):
     [component] = serve.components(context(world, clock))
     component.interval = 0.05
 
-    async def run_a_little() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(component.run(stop))
-        await asyncio.sleep(0.3)
-        stop.set()
-        await task
-
-    asyncio.run(run_a_little())
+    run_for(component, 0.3)
     assert component.passes >= 2 and component.enqueued == len(world.rows()) and component.last_error is None
 
 
@@ -80,12 +86,5 @@ def test_a_failing_pass_is_reported_and_the_next_one_runs(world):
     component.interval = 0.05
     world.db.conn.execute("DROP TABLE planner_passes")
 
-    async def run_a_little() -> None:
-        stop = asyncio.Event()
-        task = asyncio.create_task(component.run(stop))
-        await asyncio.sleep(0.2)
-        stop.set()
-        await task
-
-    asyncio.run(run_a_little())
+    run_for(component, 0.2)
     assert component.passes == 0 and "planner_passes" in (component.last_error or "")

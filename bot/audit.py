@@ -18,7 +18,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
-from typing import Any, Callable, Iterator, Literal, TextIO
+from typing import Any, Callable, Iterator, Literal, Sequence, TextIO
 
 import sqlite_utils
 
@@ -220,18 +220,35 @@ class AuditLog:
 
     def record(self, event: AuditEvent) -> int:
         """Append one event; returns its row id. Joins the caller's transaction if one is open."""
+        return self.record_many((event,))
+
+    def record_many(self, events: Sequence[AuditEvent]) -> int:
+        """Append events in order in one statement (a planner's batch); returns the last row id.
+
+        Joins the caller's transaction if one is open; the chain is the same as for
+        one record() call per event.
+        """
         from bot.db import write_transaction
 
-        _check(event)
-        values = (to_db(event.at), event.direction, event.kind, event.channel, event.address, event.employee_id,
-                  event.intent, json.dumps(list(event.sections)), event.ticket, kept_text(event.text))
+        rows: list[tuple[Any, ...]] = []
+        for event in events:
+            _check(event)
+            rows.append((to_db(event.at), event.direction, event.kind, event.channel, event.address,
+                         event.employee_id, event.intent, json.dumps(list(event.sections)), event.ticket,
+                         kept_text(event.text)))
         with write_transaction(self.db):
             last_id, last_hash = self.db.conn.execute("SELECT last_id, last_hash FROM audit_head").fetchone()
-            row_id = int(last_id) + 1
-            self.db.conn.execute(
+            last_id = int(last_id)
+            chained: list[tuple[Any, ...]] = []
+            for values in rows:
+                last_id += 1
+                digest = chain_hash(last_id, values, last_hash)
+                chained.append((last_id, *values, last_hash, digest))
+                last_hash = digest
+            self.db.conn.executemany(
                 f"INSERT INTO audit (id, {_COLUMNS}, prev_hash, hash) VALUES (?, {', '.join('?' * 10)}, ?, ?)",
-                (row_id, *values, last_hash, chain_hash(row_id, values, last_hash)))
-        return row_id
+                chained)
+        return last_id
 
     def since(self, start: datetime) -> Iterator[AuditEvent]:
         """Events at or after start, oldest first, read row by row from the cursor."""

@@ -36,6 +36,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "bench",
     "queue",
     "audit",
+    "remind",
+    "deadline",
+    "results",
 )
 
 

@@ -68,8 +68,12 @@ def _key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
+@lru_cache(maxsize=1024)
 def resolve(name: str) -> Country | None:
-    """The country for a name or accepted alias, or None if the Notice does not know it."""
+    """The country for a name or accepted alias, or None if the Notice does not know it.
+
+    Cached: a population names the same few dozen countries tens of thousands of times.
+    """
     return _by_key().get(_key(name))
 
 

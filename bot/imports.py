@@ -184,6 +184,17 @@ def _country(row: dict[str, str], col: str, p: _RowProblems) -> countries.Countr
     return country
 
 
+def _time_zone(row: dict[str, str], p: _RowProblems) -> str | None:
+    """The optional `time_zone` column (an IANA name; empty: the country's, for the reminders)."""
+    from bot.reminders.zones import zone_or_none
+
+    value = row.get("time_zone", "").strip()
+    if value and zone_or_none(value) is None:
+        p.add(f"time_zone {value!r} is not an IANA time zone like Europe/Berlin or America/New_York")
+        return None
+    return value or None
+
+
 # --- reading ----------------------------------------------------------------------------
 
 def _read(path: Path, kind: str, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -272,6 +283,7 @@ def import_employees(db: sqlite_utils.Database, path: str | Path) -> ImportResul
             p.add(f"slack_user_id {slack!r} is not a Slack user id like U012ABCDE")
         if level is not None and not 1 <= level <= 99:
             p.add(f"level {level} is not an Employee Level (1-99)")
+        time_zone = _time_zone(row, p)
         for value, seen, what in ((employee_id, seen_ids, "employee_id"),
                                   (email.lower() if email else None, seen_emails, "email"),
                                   (slack, seen_slack, "slack_user_id")):
@@ -281,7 +293,7 @@ def import_employees(db: sqlite_utils.Database, path: str | Path) -> ImportResul
                 else:
                     seen[value] = line
         return (employee_id, name, email, slack, country.name if country else None,
-                level, worker_type, status)
+                level, worker_type, status, time_zone)
 
     rows, problems = _collect(path, "employees", ("employee_id", "name", "email", "country", "level",
                                                   "worker_type", "status"), check)
@@ -292,7 +304,7 @@ def import_employees(db: sqlite_utils.Database, path: str | Path) -> ImportResul
         if orphans:
             notes.append(f"{orphans:,} stored grants belong to employees not in this file; they are kept "
                          "but no one can see them until those employees are imported or grants re-imported")
-    return _finish(db, "employees", path, rows, problems, store.EMPLOYEE_COLUMNS, notes)
+    return _finish(db, "employees", path, rows, problems, (*store.EMPLOYEE_COLUMNS, "time_zone"), notes)
 
 
 def import_grants(db: sqlite_utils.Database, path: str | Path) -> ImportResult:

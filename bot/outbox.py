@@ -188,6 +188,38 @@ class Outbox:
         )
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    def enqueue_many(self, items: Sequence[Outbound], now: datetime) -> list[Outbound]:
+        """Add rows in one statement (a planner's batch); returns the ones added (keys new to the outbox).
+
+        The same rules as enqueue(); runs in the caller's transaction (or its own), so
+        the keys found already enqueued are exactly those skipped.
+        """
+        for item in items:
+            if item.kind not in KINDS:
+                raise OutboxError(f"unknown outbox kind {item.kind!r}: expected one of {', '.join(KINDS)}")
+            if not item.key or not item.recipient:
+                raise OutboxError("an outbox row needs a key and a recipient")
+        stamp = to_db(now)
+        with write_transaction(self.db):
+            existing: set[str] = set()
+            keys = [item.key for item in items]
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                existing.update(r[0] for r in self.db.conn.execute(
+                    f"SELECT key FROM outbox WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
+            new: list[Outbound] = []
+            for item in items:
+                if item.key not in existing:
+                    existing.add(item.key)
+                    new.append(item)
+            self.db.conn.executemany(
+                "INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
+                "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
+                [(item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
+                  json.dumps(item.payload, ensure_ascii=False, sort_keys=True),
+                  to_db(item.not_before) if item.not_before else stamp, stamp) for item in new])
+        return new
+
     def claim(self, channel: str, now: datetime, *, limit: int = 50, lease: timedelta = DEFAULT_LEASE,
               recipient: str | None = None, employee_id: str | None = None) -> list[OutboxRow]:
         """Claim due rows of one channel (optionally one recipient's or employee's), oldest first, at once.

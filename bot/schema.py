@@ -51,6 +51,7 @@ def _statements(sql: str) -> list[str]:
 def _migrations() -> tuple[Migration, ...]:
     from bot import audit, conversations, ledger, outbox, preferences, queue, store
     from bot.channels.slack import store as slack_store
+    from bot.reminders import store as reminders
 
     return (
         Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", _script(store.SCHEMA)),
@@ -63,6 +64,9 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(8, "employees' preferences (Slack reminders, tracking)", _script(preferences.SCHEMA)),
         Migration(9, "Slack: users looked up (the link to their employee), ticket posts in the staff channel",
                   _script(slack_store.SCHEMA)),
+        Migration(10, "reminders: deadline versions, reminders sent, confirmations, final results",
+                  _script(reminders.SCHEMA)),
+        Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
     )
 
 

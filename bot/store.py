@@ -98,6 +98,9 @@ CREATE TABLE IF NOT EXISTS meta (
 );
 """
 
+# Migration 31: the employees import's optional `time_zone` column (IANA name; empty = by country).
+TIME_ZONE_COLUMN = "ALTER TABLE employees ADD COLUMN time_zone TEXT;"
+
 
 def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     """Open (creating if needed, unless create=False) the database, every table up to date (bot.db)."""
@@ -242,13 +245,32 @@ def grants_for(db: sqlite_utils.Database, employee_id: str) -> list[Grant]:
     return [_grant(r) for r in rows]
 
 
+_ELECTION_SELECT = f"SELECT {', '.join(ELECTION_COLUMNS)} FROM elections"
+
+
+def _election(row: Sequence[Any]) -> ElectionRecord:
+    return ElectionRecord(row[0], row[1], row[2], datetime.fromisoformat(row[3]),
+                          datetime.fromisoformat(row[4]) if row[4] else None)
+
+
 def elections_of(db: sqlite_utils.Database, employee_id: str) -> list[ElectionRecord]:
     """Every recorded election and withdrawal of one employee, oldest first."""
-    rows = db.conn.execute(
-        "SELECT employee_id, action, method, submitted_at, signed_form_received_at FROM elections "
-        "WHERE employee_id = ? ORDER BY submitted_at", (employee_id,))
-    return [ElectionRecord(r[0], r[1], r[2], datetime.fromisoformat(r[3]),
-                           datetime.fromisoformat(r[4]) if r[4] else None) for r in rows]
+    rows = db.conn.execute(f"{_ELECTION_SELECT} WHERE employee_id = ? ORDER BY submitted_at", (employee_id,))
+    return [_election(r) for r in rows]
+
+
+def time_zones(db: sqlite_utils.Database) -> dict[str, str]:
+    """Employees who have a time zone of their own (employees.csv `time_zone`), by employee id."""
+    rows = db.conn.execute("SELECT employee_id, time_zone FROM employees WHERE coalesce(time_zone, '') != ''")
+    return {eid: zone for eid, zone in rows}
+
+
+def all_elections(db: sqlite_utils.Database) -> dict[str, list[ElectionRecord]]:
+    """Every employee's election records, oldest first (one query, for planning over a population)."""
+    out: dict[str, list[ElectionRecord]] = {}
+    for row in db.conn.execute(f"{_ELECTION_SELECT} ORDER BY employee_id, submitted_at"):
+        out.setdefault(row[0], []).append(_election(row))
+    return out
 
 
 def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:

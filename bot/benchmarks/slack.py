@@ -81,7 +81,8 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     if not users:
         raise CommandError("the demo population has no Slack users")
     config = workdir / "bench.toml"
-    config.write_text(f'[serve]\nstate_dir = "{workdir / "var"}"\n\n[slack]\ncalls_per_second = 0\n'
+    # Only the Slack app: no reminder waves and no mail sink in the measurement.
+    config.write_text(f'[serve]\nstate_dir = "{workdir / "var"}"\nmail_sink = ""\n\n[slack]\ncalls_per_second = 0\n'
                       'delivery_concurrency = 16\n')
     slack = await LocalSlack().start()
     port = _free_port()
@@ -90,7 +91,8 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     env.pop("SLACK_APP_TOKEN", None)
     log = (workdir / "serve.log").open("w")
     child = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--db", str(db_path), "--config", str(config),
-                              "--slack-mode", "http", "--slack-port", str(port), "--log-level", "WARNING"],
+                              "--slack-mode", "http", "--slack-port", str(port), "--log-level", "WARNING",
+                              "--no-reminders"],
                              env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     sent: dict[str, float] = {}

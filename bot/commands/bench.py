@@ -15,6 +15,7 @@ BENCHMARKS: tuple[str, ...] = (
     "calc",
     "calibration",
     "slack",
+    "remind",
 )
 
 

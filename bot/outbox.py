@@ -31,6 +31,10 @@ from bot.timestamps import from_db, optional_from_db, to_db
 KINDS: tuple[str, ...] = ("reply", "staff-reply", "ticket-notice", "reminder", "confirmation", "notice")
 STATUSES: tuple[str, ...] = ("pending", "sent", "failed", "cancelled")
 
+# Claimed first: someone waiting for an answer before a bulk wave of reminders (lower first).
+PRIORITY: dict[str, int] = {"reply": 0, "staff-reply": 0, "ticket-notice": 1, "notice": 1, "confirmation": 2,
+                            "reminder": 3}
+
 DEFAULT_LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 10
 BACKOFF_BASE = timedelta(seconds=2)
@@ -64,6 +68,13 @@ CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox (channel, recipient) WHERE
 CREATE INDEX IF NOT EXISTS outbox_employee ON outbox (channel, employee_id) WHERE status = 'pending';
 CREATE INDEX IF NOT EXISTS outbox_ticket ON outbox (ticket_number);
 CREATE INDEX IF NOT EXISTS outbox_status ON outbox (status, created_at);
+"""
+
+PRIORITY_SCHEMA = f"""
+ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 1;
+UPDATE outbox SET priority = CASE kind {" ".join(f"WHEN '{k}' THEN {v}" for k, v in PRIORITY.items())} ELSE 1 END;
+DROP INDEX IF EXISTS outbox_due;
+CREATE INDEX outbox_due ON outbox (channel, priority, not_before) WHERE status = 'pending';
 """
 
 _COLUMNS = ("id, key, channel, recipient, employee_id, kind, ticket_number, payload, status, not_before, "
@@ -172,20 +183,22 @@ class Outbox:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def enqueue(self, item: Outbound, now: datetime) -> int | None:
-        """Add a row; returns its id, or None when the key was enqueued before (nothing changes)."""
+    _INSERT = ("INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
+               "not_before, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING")
+
+    @staticmethod
+    def _values(item: Outbound, stamp: str) -> tuple[Any, ...]:
         if item.kind not in KINDS:
             raise OutboxError(f"unknown outbox kind {item.kind!r}: expected one of {', '.join(KINDS)}")
         if not item.key or not item.recipient:
             raise OutboxError("an outbox row needs a key and a recipient")
-        stamp = to_db(now)
-        cursor = self.db.conn.execute(
-            "INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
-            "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-            (item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
-             json.dumps(item.payload, ensure_ascii=False, sort_keys=True),
-             to_db(item.not_before) if item.not_before else stamp, stamp),
-        )
+        return (item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
+                json.dumps(item.payload, ensure_ascii=False, sort_keys=True),
+                to_db(item.not_before) if item.not_before else stamp, stamp, PRIORITY.get(item.kind, 1))
+
+    def enqueue(self, item: Outbound, now: datetime) -> int | None:
+        """Add a row; returns its id, or None when the key was enqueued before (nothing changes)."""
+        cursor = self.db.conn.execute(self._INSERT, self._values(item, to_db(now)))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def enqueue_many(self, items: Sequence[Outbound], now: datetime) -> list[Outbound]:
@@ -194,12 +207,8 @@ class Outbox:
         The same rules as enqueue(); runs in the caller's transaction (or its own), so
         the keys found already enqueued are exactly those skipped.
         """
-        for item in items:
-            if item.kind not in KINDS:
-                raise OutboxError(f"unknown outbox kind {item.kind!r}: expected one of {', '.join(KINDS)}")
-            if not item.key or not item.recipient:
-                raise OutboxError("an outbox row needs a key and a recipient")
         stamp = to_db(now)
+        values = [self._values(item, stamp) for item in items]   # every row checked before any is written
         with write_transaction(self.db):
             existing: set[str] = set()
             keys = [item.key for item in items]
@@ -208,16 +217,13 @@ class Outbox:
                 existing.update(r[0] for r in self.db.conn.execute(
                     f"SELECT key FROM outbox WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
             new: list[Outbound] = []
-            for item in items:
+            rows: list[tuple[Any, ...]] = []
+            for item, row in zip(items, values):
                 if item.key not in existing:
                     existing.add(item.key)
                     new.append(item)
-            self.db.conn.executemany(
-                "INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
-                "not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                [(item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
-                  json.dumps(item.payload, ensure_ascii=False, sort_keys=True),
-                  to_db(item.not_before) if item.not_before else stamp, stamp) for item in new])
+                    rows.append(row)
+            self.db.conn.executemany(self._INSERT, rows)
         return new
 
     def claim(self, channel: str, now: datetime, *, limit: int = 50, lease: timedelta = DEFAULT_LEASE,
@@ -238,11 +244,11 @@ class Outbox:
             params.append(employee_id)
         rows = self.db.conn.execute(
             f"UPDATE outbox SET claim_token = ?, claimed_until = ?, attempts = attempts + 1 "
-            f"WHERE id IN (SELECT id FROM outbox WHERE {where} ORDER BY not_before, id LIMIT ?) "
+            f"WHERE id IN (SELECT id FROM outbox WHERE {where} ORDER BY priority, not_before, id LIMIT ?) "
             f"RETURNING {_COLUMNS}",
             (token, to_db(now + lease), *params, limit),
         ).fetchall()
-        return sorted((_row(r) for r in rows), key=lambda r: (r.not_before, r.id))
+        return sorted((_row(r) for r in rows), key=lambda r: (PRIORITY.get(r.kind, 1), r.not_before, r.id))
 
     def complete(self, row: OutboxRow, now: datetime, provider_ref: str | None = None) -> bool:
         """The channel confirmed delivery. False if the claim was lost (someone else owns the row now)."""

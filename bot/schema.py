@@ -67,6 +67,7 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(10, "reminders: deadline versions, reminders sent, confirmations, final results",
                   _script(reminders.SCHEMA)),
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
+        Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
     )
 
 

@@ -112,3 +112,12 @@ def test_depth_counts_pending_rows_and_the_oldest(db):
     depth = outbox.depth()
     assert (depth.pending, depth.oldest_pending, depth.failed, depth.by_channel) == (2, NOW, 0, {"email": 2})
 
+
+
+def test_a_reply_is_claimed_before_a_wave_of_reminders_enqueued_earlier(db):
+    outbox = Outbox(db)
+    outbox.enqueue_many([reminder(f"reminder:v1:7d:E{n}") for n in range(100)], NOW)
+    outbox.enqueue(Outbound("reply:email:<q@x>:0", "email", "bob@example.com", "reply", {"replies": []}),
+                   NOW + timedelta(minutes=1))
+    [first] = outbox.claim("email", NOW + timedelta(minutes=1), limit=1)
+    assert first.key == "reply:email:<q@x>:0"

@@ -17,7 +17,7 @@ import threading
 import tomllib
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -28,6 +28,7 @@ from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.db import Connections, DatabaseUnavailable, write_transaction
 from bot.ledger import Ledger
+from bot.reminders.deadlines import in_effect as deadline_in_effect
 from bot.outbox import Outbox
 from bot.calc import CalcError, InvalidPrice, NotEligible
 from bot.calc.calendar import election_deadline_at
@@ -122,6 +123,7 @@ class _Stores(threading.local):
     """This thread's connection and the stores on it (SQLite connections are per thread)."""
 
     db: sqlite_utils.Database | None = None
+    settings: Settings | None = None
     audit: AuditLog
     queue: Queue
     states: ConversationStore
@@ -141,10 +143,10 @@ class Conversation:
     def __init__(self, db: sqlite_utils.Database | Connections, settings: Settings, *,
                  knowledge: Knowledge | None = None, clock: Callable[[], datetime] = _utc_now) -> None:
         self.connections = db if isinstance(db, Connections) else Connections.around(db)
-        self.settings = settings
+        self.configured = settings
         self.knowledge = knowledge or default_knowledge()
         self.t = self.knowledge.templates
-        self.assistant = Assistant(self.knowledge, election_deadline=settings.election_deadline)
+        self._assistants: dict[date, Assistant] = {}
         self.clock = clock
         self._local = _Stores()
         # channel -> a callable that wakes its delivery worker after a turn enqueued for it
@@ -165,6 +167,21 @@ class Conversation:
     @property
     def db(self) -> sqlite_utils.Database:
         return self.connections.db()
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the turn in progress on this thread: the configured ones, with the Election
+        Deadline as last extended (`sotp deadline extend` records it in the database)."""
+        return getattr(self._local, "settings", None) or self.configured
+
+    @property
+    def assistant(self) -> Assistant:
+        deadline = self.settings.election_deadline
+        found = self._assistants.get(deadline)
+        if found is None:
+            found = self._assistants[deadline] = Assistant(self.knowledge, election_deadline=deadline)
+        return found
+
 
     @property
     def audit(self) -> AuditLog:
@@ -215,6 +232,7 @@ class Conversation:
         return response
 
     def _turn(self, incoming: Incoming, now: datetime, remember: bool) -> Response:
+        self._local.settings = deadline_in_effect(self.db, self.configured)
         hardened = harden(incoming.text)
         employee = identify(self.db, incoming)
         key = asker_key(incoming, employee)

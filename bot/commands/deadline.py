@@ -94,6 +94,7 @@ def _extend(args: argparse.Namespace) -> int:
           f"{version.version}). The next planner pass sends the extension announcement to every Eligible "
           "Employee without a completed election and plans the remaining reminders against the new deadline.")
     if settings.election_deadline < version.deadline:
-        print(f"Note: program.election_deadline in the configuration still says {settings.election_deadline}; "
-              "set it too, so that the calendar and the figures use the new deadline.")
+        print(f"Answers, figures and the App Home now state the new deadline. Set program.election_deadline "
+              f"in the configuration too (it still says {settings.election_deadline}), so that commands run "
+              "with --config elsewhere agree.")
     return 0

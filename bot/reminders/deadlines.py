@@ -85,6 +85,19 @@ def extend(db: sqlite_utils.Database, settings: Settings, to: date, now: datetim
     return version
 
 
+def in_effect(db: sqlite_utils.Database, settings: Settings) -> Settings:
+    """The settings with the Election Deadline as last extended, when the database records a later one.
+
+    Everything that states the deadline or builds the calendar reads this (the
+    conversation core, the App Home, the planner), so `sotp deadline extend` alone
+    reaches every answer.
+    """
+    recorded = current(db)
+    if recorded is not None and recorded.deadline > settings.election_deadline:
+        return effective_settings(settings, recorded)
+    return settings
+
+
 def effective_settings(settings: Settings, version: DeadlineVersion) -> Settings:
     """The settings with the recorded Election Deadline (for the calendar and the figures)."""
     return settings.with_overrides(election_deadline=version.deadline)

@@ -120,3 +120,13 @@ def test_a_locked_database_gives_the_safe_reply_and_keeps_nothing(db_path, setti
     assert response.replies[0].text.startswith(SAFE_REPLY)
     assert "busy" in (response.error or "")
     assert list(conversation.audit.all()) == []     # not even the failure record: the lock was the problem
+
+
+def test_an_extension_recorded_in_the_database_is_the_deadline_the_core_states(ask, conversation, clock, settings):
+    from datetime import date
+
+    from bot.reminders.deadlines import extend
+
+    extend(conversation.db, settings, date(2003, 11, 19), clock.now, note="announced")
+    reply = ask("I never received the launch email").primary
+    assert "Midnight New York City/Eastern Time (9:00 PM U.S. Pacific Time) on Wednesday, November 19, 2003" in reply.text

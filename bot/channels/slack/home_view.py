@@ -11,7 +11,7 @@ happens here: every figure arrives computed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,6 +37,7 @@ class HomeData:
     price_error: str | None = None
     status: ElectionStatus | None = None
     time_zone: str | None = None
+    deadline: date | None = None                        # as last extended; None: the configured one
 
 
 def _section(text: str) -> Block:

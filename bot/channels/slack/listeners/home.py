@@ -22,6 +22,7 @@ from bot.channels.slack.blocks import HOME_PRICE
 from bot.channels.slack.directory import Asker
 from bot.channels.slack.home_view import HomeData, home_view
 from bot.elections import election_status
+from bot.reminders.deadlines import in_effect as deadline_in_effect
 from handlers.core import TABLE_ONLY_PRICE
 
 log = logging.getLogger("sotp.slack.home")
@@ -37,21 +38,22 @@ def home_data(deps: Any, asker: Asker, price: Decimal | None, price_error: str |
     if not eligibility.eligible:
         return HomeData(eligibility=eligibility, time_zone=asker.time_zone)
     price = price if price is not None else TABLE_ONLY_PRICE
+    settings = deadline_in_effect(db, deps.settings)
     estimate = None
     try:
-        estimate = figures.estimate_for(db, deps.settings, employee_id, price)
+        estimate = figures.estimate_for(db, settings, employee_id, price)
     except CalcError as exc:
         price_error = price_error or str(exc)
     country = countries.resolve(asker.employee.country)
     status = election_status(store.elections_of(db, employee_id), two_step=bool(country and country.two_step),
-                             deadline=deps.settings.election_deadline)
-    return HomeData(eligibility, estimate, price, price_error, status, asker.time_zone)
+                             deadline=settings.election_deadline)
+    return HomeData(eligibility, estimate, price, price_error, status, asker.time_zone, settings.election_deadline)
 
 
 async def publish(deps: Any, user_id: str, price: Decimal | None = None, price_error: str | None = None) -> None:
     asker = await deps.directory.who(user_id, need_time_zone=True)
     data = await asyncio.to_thread(home_data, deps, asker, price, price_error)
-    view = home_view(deps.style.words, data, deadline=deps.settings.election_deadline, now=deps.clock(),
+    view = home_view(deps.style.words, data, deadline=data.deadline or deps.settings.election_deadline, now=deps.clock(),
                      notice_url=deps.slack.notice_url, tool_url=deps.slack.tool_url)
     try:
         await deps.api.call("views.publish", user_id=user_id, view=view)

@@ -61,7 +61,14 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(7, "audit trail: hash chain, head record, insert order", audit.migrate_to_chain),
         Migration(8, "employees' preferences (Slack reminders, tracking)", _script(preferences.SCHEMA)),
         # Numbers reserved for the work in progress: 10-19 email, 20-29 Slack, 30-39 reminders.
+        Migration(10, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
     )
+
+
+def _email_inbox(db: sqlite_utils.Database) -> None:
+    from bot.channels.email import inbox
+
+    _script(inbox.SCHEMA)(db)
 
 
 def latest_version() -> int:

@@ -225,3 +225,34 @@ async def start_gateway(db_path: Path, relay_port: int, clock: ProgramClock, fol
             break
         await asyncio.sleep(0.01)
     return running
+
+
+async def settle(running: Running, timeout: float = 10.0) -> None:
+    """Wait until every received email is processed and every email row is sent or failed."""
+    from bot.channels.email.inbox import Inbox
+    from bot.outbox import Outbox
+
+    def busy() -> bool:
+        db = running.connections.db()
+        waiting = Inbox(db).counts().get("received", 0)
+        pending = Outbox(db).depth().by_channel.get("email", 0)
+        return bool(waiting or pending)
+
+    deadline = time.monotonic() + timeout
+    while await asyncio.to_thread(busy):
+        if time.monotonic() > deadline:
+            raise AssertionError("the gateway did not settle")
+        await asyncio.sleep(0.02)
+
+
+async def send(running_or_port: Any, message: EmailMessage | bytes, *, sender: str | None = None,
+               recipients: list[str] | None = None) -> None:
+    import aiosmtplib
+
+    port = running_or_port if isinstance(running_or_port, int) else running_or_port.port
+    if isinstance(message, bytes):
+        await aiosmtplib.send(message, sender=sender or ALICE, recipients=recipients or [ALIAS],
+                              hostname="127.0.0.1", port=port, timeout=30)
+    else:
+        await aiosmtplib.send(message, sender=sender, recipients=recipients, hostname="127.0.0.1", port=port,
+                              timeout=30)

@@ -111,12 +111,17 @@ class _SinkHandler:
         sink = self.sink
         if sink.hold is not None:
             sink.holding.set()
-            await sink.hold.wait()
+            try:
+                await sink.hold.wait()
+            except asyncio.CancelledError:   # the client went away before it could hear the 250
+                sink.abandoned += 1
+                raise
             if server.transport is None or server.transport.is_closing():
-                sink.abandoned += 1          # the client went away before it could hear the 250
+                sink.abandoned += 1
                 return "451 client gone"
         if sink.refuse_data:
             return sink.refuse_data
+        sink.sessions.add(id(session))
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
         sink.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message,
                                       envelope.original_content))
@@ -134,6 +139,7 @@ class RelaySink:
         self.hold: asyncio.Event | None = None
         self.holding = asyncio.Event()
         self.abandoned = 0
+        self.sessions: set[int] = set()      # SMTP sessions that delivered (a kept connection is one)
         self.arrived = asyncio.Event()
         self.port = 0
         self.server: asyncio.base_events.Server | None = None

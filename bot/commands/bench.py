@@ -14,6 +14,7 @@ BENCHMARKS: tuple[str, ...] = (
     "faq",
     "calc",
     "calibration",
+    "email",
 )
 
 

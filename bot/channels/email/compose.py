@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Sequence
 
 from bot.channels.email import threads
-from bot.channels.email.parse import message_ids
+from bot.channels.email.parse import POLICY, message_ids
 from bot.config import data_path
 from bot.outbox import OutboxRow
 from handlers.reply import Reply
@@ -156,7 +156,7 @@ def compose(row: OutboxRow, replies: Sequence[Reply], *, message_id: str, sender
             titles: Callable[[str], str | None], now: datetime, thread: Thread | None = None) -> EmailMessage:
     """The email for one outbox row. thread: what it answers (None: a reply row's own payload says)."""
     thread = thread if thread is not None else thread_of(row)
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((sender.name, sender.address)) if sender.name else sender.address
     message["To"] = row.recipient
     message["Subject"] = subject_for(row, thread, texts, sender)

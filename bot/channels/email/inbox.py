@@ -125,22 +125,30 @@ class Inbox:
 
     def accept(self, arrival: Arrival, now: datetime) -> tuple[int, bool]:
         """Store a message (one transaction); returns (row id, True) or the earlier row's (id, False)."""
+        return self.accept_many([arrival], now)[0]
+
+    def accept_many(self, arrivals: Sequence[Arrival], now: datetime) -> list[tuple[int, bool]]:
+        """Store messages that arrived together in one transaction (one commit, one sync to disk)."""
         from bot.db import write_transaction
 
+        out: list[tuple[int, bool]] = []
         with write_transaction(self.db):
-            cursor = self.db.conn.execute(
-                "INSERT INTO email_inbound (message_id, received_at, peer, mail_from, rcpt_tos, size, raw, "
-                "from_addr, sender, subject, in_reply_to, refs, next_attempt_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
-                (arrival.message_id, to_db(now), arrival.peer, arrival.mail_from,
-                 json.dumps(list(arrival.rcpt_tos)), len(arrival.raw), arrival.raw, arrival.from_addr,
-                 arrival.from_addr.lower() if arrival.from_addr else None, arrival.subject, arrival.in_reply_to,
-                 json.dumps(list(arrival.references)), to_db(now)))
-            if cursor.rowcount == 1:
-                return int(cursor.lastrowid or 0), True
-            found = self.db.conn.execute("SELECT id FROM email_inbound WHERE message_id = ?",
-                                         (arrival.message_id,)).fetchone()
-            return int(found[0]), False
+            for arrival in arrivals:
+                cursor = self.db.conn.execute(
+                    "INSERT INTO email_inbound (message_id, received_at, peer, mail_from, rcpt_tos, size, raw, "
+                    "from_addr, sender, subject, in_reply_to, refs, next_attempt_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (message_id) DO NOTHING",
+                    (arrival.message_id, to_db(now), arrival.peer, arrival.mail_from,
+                     json.dumps(list(arrival.rcpt_tos)), len(arrival.raw), arrival.raw, arrival.from_addr,
+                     arrival.from_addr.lower() if arrival.from_addr else None, arrival.subject,
+                     arrival.in_reply_to, json.dumps(list(arrival.references)), to_db(now)))
+                if cursor.rowcount == 1:
+                    out.append((int(cursor.lastrowid or 0), True))
+                    continue
+                found = self.db.conn.execute("SELECT id FROM email_inbound WHERE message_id = ?",
+                                             (arrival.message_id,)).fetchone()
+                out.append((int(found[0]), False))
+        return out
 
     # -- the processor ---------------------------------------------------------------------------
 
@@ -158,6 +166,10 @@ class Inbox:
     def get(self, row_id: int) -> InboundRow | None:
         found = self.db.conn.execute(f"SELECT {_COLUMNS} FROM email_inbound WHERE id = ?", (row_id,)).fetchone()
         return None if found is None else _row(found)
+
+    def is_waiting(self, row_id: int) -> bool:
+        found = self.db.conn.execute("SELECT status FROM email_inbound WHERE id = ?", (row_id,)).fetchone()
+        return found is not None and found[0] == "received"
 
     def by_message_id(self, message_id: str) -> InboundRow | None:
         found = self.db.conn.execute(f"SELECT {_COLUMNS} FROM email_inbound WHERE message_id = ?",

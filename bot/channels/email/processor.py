@@ -140,8 +140,12 @@ class InboundProcessor:
         """One row, in one transaction. None: it was not (or no longer) waiting."""
         db, now = self.connections.db(), self.clock()
         try:
+            row = Inbox(db).get(row_id)
+            if row is None or row.status != "received":
+                return None
+            read = self._read(row)           # parsing needs no lock: done before the write transaction
             with write_transaction(db):
-                outcome = self._process(db, row_id, now)
+                outcome = self._process(db, row, read, now)
         except Exception as exc:   # a bug, or the database: nothing of the attempt was kept
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.error("inbound email row=%d could not be processed: %s", row_id, self.last_error, exc_info=True)
@@ -155,12 +159,19 @@ class InboundProcessor:
                 waker()            # after the commit: the rows are there to claim
         return outcome
 
-    def _process(self, db: sqlite_utils.Database, row_id: int, now: datetime) -> Outcome | None:
+    @staticmethod
+    def _read(row: InboundRow) -> ParsedMail | Unreadable:
+        try:
+            return parse(row.raw)
+        except Unreadable as exc:
+            return exc
+
+    def _process(self, db: sqlite_utils.Database, row: InboundRow, read: ParsedMail | Unreadable,
+                 now: datetime) -> Outcome | None:
         inbox = Inbox(db)
-        row = inbox.get(row_id)
-        if row is None or row.status != "received":
+        if not inbox.is_waiting(row.id):        # another process got to it first
             return None
-        headers = read_headers(row.raw)
+        headers = read.headers if isinstance(read, ParsedMail) else read_headers(row.raw)
         since = now - timedelta(minutes=self.policy.auto_reply_window_minutes)
         decision = screen(Mail(headers, row.mail_from), self.policy, lambda sender: inbox.replies_since(sender, since))
         if not decision.answer:
@@ -168,10 +179,9 @@ class InboundProcessor:
             inbox.finish(row.id, "no-reply", now, rule=decision.rule, note=note, from_addr=headers.from_addr)
             log.info("inbound email row=%d message_id=%s not answered: %s", row.id, row.message_id, decision.rule)
             return Outcome("no-reply", decision.rule)
-        try:
-            mail = parse(row.raw)
-        except Unreadable as exc:
-            return self._quarantine(db, row, headers, str(exc), now)
+        if isinstance(read, Unreadable):
+            return self._quarantine(db, row, headers, str(read), now)
+        mail = read
         ticket = self._thread_ticket(db, mail.headers)
         metadata = {"subject": mail.headers.subject,
                     "references": " ".join([*mail.headers.references, row.message_id][-20:])}

@@ -27,6 +27,7 @@ from bot.db import Connections
 log = logging.getLogger("sotp.email")
 
 IDENT = "SOTP Assistant (compchng)"
+GROUP_COMMIT = 32        # messages committed together at most
 
 
 def _utc_now() -> datetime:
@@ -51,6 +52,8 @@ class InboundMailHandler:
         # One thread writes the ledger, with a connection that syncs every commit to disk
         # (synchronous=FULL): a 250 means the message survives a power cut, not just a crash.
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="email-smtp-in")
+        self._waiting: list[tuple[Arrival, asyncio.Future[tuple[int, bool]]]] = []
+        self._committing = False
 
     async def handle_RCPT(self, server: SMTP, session: Session, envelope: Envelope, address: str,
                           rcpt_options: list[str]) -> str:
@@ -61,10 +64,38 @@ class InboundMailHandler:
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
-    def _store(self, arrival: Arrival) -> tuple[int, bool]:
+    def _store_many(self, arrivals: list[Arrival]) -> list[tuple[int, bool]]:
         db = self.connections.db()
         db.conn.execute("PRAGMA synchronous = FULL")
-        return Inbox(db).accept(arrival, self.clock())
+        return Inbox(db).accept_many(arrivals, self.clock())
+
+    async def _store(self, arrival: Arrival) -> tuple[int, bool]:
+        """Group commit: what arrives while a commit runs is committed together in the next one."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[tuple[int, bool]] = loop.create_future()
+        self._waiting.append((arrival, done))
+        if not self._committing:
+            self._committing = True
+            loop.create_task(self._commit_waiting())
+        return await done
+
+    async def _commit_waiting(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while self._waiting:
+                batch, self._waiting = self._waiting[:GROUP_COMMIT], self._waiting[GROUP_COMMIT:]
+                try:
+                    results = await loop.run_in_executor(self._executor, self._store_many, [a for a, _ in batch])
+                except Exception as exc:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(exc)
+                    continue
+                for (_, done), result in zip(batch, results):
+                    if not done.done():
+                        done.set_result(result)
+        finally:
+            self._committing = False
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or b""
@@ -77,7 +108,7 @@ class InboundMailHandler:
             references=headers.references[-50:])
         self.in_flight += 1
         try:
-            row_id, new = await asyncio.get_running_loop().run_in_executor(self._executor, self._store, arrival)
+            row_id, new = await self._store(arrival)
         finally:
             self.in_flight -= 1
         if not new:

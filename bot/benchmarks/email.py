@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import tomllib
@@ -28,11 +25,11 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any
 
+from bot.channels.email.__main__ import free_port, spawn, wait_listening
 from bot.channels.email.parse import read_headers
 from bot.commands._common import CommandError, emit_json, json_parent
 from bot.config import data_path
 
-ROOT = Path(__file__).resolve().parents[2]
 ALIAS = "compchng@microsoft.com"
 
 
@@ -51,12 +48,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds to wait for the last reply after the last question (default 120)")
     parser.set_defaults(func=run)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class _Sink:
@@ -89,20 +80,6 @@ def _questions(n: int, senders: list[str]) -> list[EmailMessage]:
         msg.set_content(f"Hello,\n\n{texts[i % len(texts)]}\n\nThanks\n")
         out.append(msg)
     return out
-
-
-async def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise CommandError(f"the gateway exited at start-up with status {proc.returncode}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise CommandError("the gateway did not start listening within 60 s")
 
 
 async def _send_all(port: int, messages: list[EmailMessage], connections: int, rate: float,
@@ -150,15 +127,11 @@ async def _bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     relay = await loop.create_server(lambda: SMTP(sink, hostname="relay.bench"), "127.0.0.1", 0)
     relay_port = relay.sockets[0].getsockname()[1]
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
+    port = free_port()
     log = folder / "gateway.log"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.channels.email", "--db", str(db_path), "--config", str(config),
-         "--smtp-listen", f"127.0.0.1:{port}", "--smtp-relay", f"127.0.0.1:{relay_port}", "--log-file", str(log)],
-        cwd=ROOT, env=env)
+    proc = spawn(db_path, config, f"127.0.0.1:{port}", f"127.0.0.1:{relay_port}", log)
     try:
-        await _wait_listening(port, proc)
+        await wait_listening(port, proc)
         messages = _questions(args.messages, senders)
         started: dict[str, float] = {}
         accepted: dict[str, float] = {}

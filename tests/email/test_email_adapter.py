@@ -42,6 +42,15 @@ def reminders(db_path: Path, clock, *keys: str) -> None:
                                 employee_id="E1"), clock())
 
 
+async def deliver_one(adapter: EmailAdapter, clock):
+    """Claim the one pending row and hand it to the adapter; the adapter's connections are closed after."""
+    try:
+        row = Outbox(adapter.connections.db()).claim("email", clock())[0]
+        return row, await adapter.deliver(row)
+    finally:
+        await adapter.aclose()
+
+
 async def deliver_all(adapter: EmailAdapter, clock) -> DeliveryWorker:
     worker = DeliveryWorker(adapter.connections, adapter, clock=clock, lease=timedelta(seconds=60))
     await worker.run_once()
@@ -116,10 +125,8 @@ async def test_a_wrong_password_is_a_temporary_failure_not_a_lost_message(db_pat
     adapter = adapter_for(db_path, port, clock, relay_security="starttls", relay_user="sotp",
                           relay_ca_file=str(bundle))
     try:
-        row = Outbox(adapter.connections.db()).claim("email", clock())[0]
-        result = await adapter.deliver(row)
+        _, result = await deliver_one(adapter, clock)
     finally:
-        await adapter.aclose()
         server.close()
     assert isinstance(result, RetryAfter)
     assert result.reason.startswith(f"relay 127.0.0.1:{port}: SMTPAuthenticationError")
@@ -133,11 +140,7 @@ async def test_what_the_relay_answers_decides_the_rows_fate(db_path, relay, cloc
     relay.refuse_rcpt = answer
     reminders(db_path, clock, "r1")
     adapter = adapter_for(db_path, relay.port, clock)
-    try:
-        row = Outbox(adapter.connections.db()).claim("email", clock())[0]
-        result = await adapter.deliver(row)
-    finally:
-        await adapter.aclose()
+    _, result = await deliver_one(adapter, clock)
     assert isinstance(result, outcome)
     assert result.reason == f"recipient {ALICE} refused: {answer}"
 
@@ -145,11 +148,7 @@ async def test_what_the_relay_answers_decides_the_rows_fate(db_path, relay, cloc
 async def test_a_relay_that_is_not_there_is_a_temporary_failure(db_path, clock):
     reminders(db_path, clock, "r1")
     adapter = adapter_for(db_path, 1, clock)
-    try:
-        row = Outbox(adapter.connections.db()).claim("email", clock())[0]
-        result = await adapter.deliver(row)
-    finally:
-        await adapter.aclose()
+    _, result = await deliver_one(adapter, clock)
     assert isinstance(result, RetryAfter)
 
 
@@ -161,11 +160,7 @@ async def test_a_personal_reply_addressed_elsewhere_than_the_record_is_never_sen
     outbox.enqueue(Outbound("reply:email:<q@x>:0", "email", "attacker@evil.example", "reply", payload,
                             employee_id="E1"), clock())
     adapter = adapter_for(db_path, relay.port, clock)
-    try:
-        row = outbox.claim("email", clock())[0]
-        result = await adapter.deliver(row)
-    finally:
-        await adapter.aclose()
+    _, result = await deliver_one(adapter, clock)
     assert result == Failed("privacy: personal replies to attacker@evil.example, not the address on record of E1; "
                             "not sent")
     assert relay.received == []
@@ -174,10 +169,6 @@ async def test_a_personal_reply_addressed_elsewhere_than_the_record_is_never_sen
 async def test_a_sent_row_reports_its_message_id(db_path, relay, clock):
     reminders(db_path, clock, "r1")
     adapter = adapter_for(db_path, relay.port, clock)
-    try:
-        row = Outbox(adapter.connections.db()).claim("email", clock())[0]
-        result = await adapter.deliver(row)
-    finally:
-        await adapter.aclose()
+    row, result = await deliver_one(adapter, clock)
     assert result == Sent(relay.received[0].message["Message-ID"])
     assert result.provider_ref == adapter.ids.for_row(row.id, row.key)

@@ -5,46 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 from email_world import ALICE, config_file, question, send, settle, start_gateway
 
+from bot.channels.email.__main__ import free_port, spawn, wait_listening
 from bot.channels.email.inbox import Inbox
 from bot.db import Connections
 from bot.outbox import Outbox
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def start_process(db_path: Path, config: Path, port: int, relay_port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "bot.channels.email", "--db", str(db_path), "--config", str(config),
-         "--smtp-listen", f"127.0.0.1:{port}", "--smtp-relay", f"127.0.0.1:{relay_port}", "--log-file", str(log)],
-        cwd=ROOT, env=env)
-
-
-async def listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the gateway exited"
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.close()
-            return
-        except OSError:
-            await asyncio.sleep(0.1)
-    raise AssertionError("the gateway never listened")
+    return spawn(db_path, config, f"127.0.0.1:{port}", f"127.0.0.1:{relay_port}", log)
 
 
 async def test_a_gateway_killed_mid_send_resumes_without_loss_or_duplicate(db_path, relay, tmp_path):
@@ -54,7 +27,7 @@ async def test_a_gateway_killed_mid_send_resumes_without_loss_or_duplicate(db_pa
     relay.hold = asyncio.Event()                 # the relay takes the first DATA and does not answer yet
     proc = start_process(db_path, config, port, relay.port, log)
     try:
-        await listening(port, proc)
+        await wait_listening(port, proc)
         for mid in ids:
             await send(port, question(f"When is the election deadline? {mid}", message_id=mid))
         await asyncio.wait_for(relay.holding.wait(), 30)
@@ -68,7 +41,7 @@ async def test_a_gateway_killed_mid_send_resumes_without_loss_or_duplicate(db_pa
         accepted_before = [r.message["In-Reply-To"] for r in relay.received]
 
         proc = start_process(db_path, config, port, relay.port, log)
-        await listening(port, proc)
+        await wait_listening(port, proc)
         await relay.wait_for(len(ids), timeout=30)
         await asyncio.sleep(0.5)
     finally:

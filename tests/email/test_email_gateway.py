@@ -161,6 +161,13 @@ async def test_a_reply_carrying_only_the_subject_tag_lands_on_the_ticket(gateway
     assert len(Queue(gateway.connections.db()).messages("CC-000001")) == 2
 
 
+async def test_a_follow_up_to_the_employees_own_first_email_lands_on_the_ticket(gateway, relay):
+    await ask(gateway, relay, ticket_question())
+    [ack] = await ask(gateway, relay, question("I forgot: it was granted in April.", subject="Missing grant",
+                                               In_Reply_To="<t1@example.com>", References="<t1@example.com>"))
+    assert body(ack).startswith("I've added your message to ticket CC-000001")
+
+
 async def test_someone_elses_reply_with_the_tag_does_not_join_the_ticket(gateway, relay):
     await ask(gateway, relay, ticket_question())
     await ask(gateway, relay, question("When is the election deadline?", sender=DIEGO,

@@ -126,7 +126,11 @@ class InboundProcessor:
                 w.cancel()
 
     def health(self) -> dict[str, Any]:
-        return {"processed": dict(self.counts), "last_error": self.last_error}
+        try:
+            waiting: int | None = Inbox(self.connections.db()).counts().get("received", 0)
+        except Exception:   # a health report never fails the service
+            waiting = None
+        return {"waiting": waiting, "processed": dict(self.counts), "last_error": self.last_error}
 
     # --------------------------------------------------------------- one message
     def run_once(self) -> int:

@@ -147,6 +147,9 @@ class SmtpListener:
                     hostname=self.config.hostname, ident=IDENT, timeout=300)
 
     async def start(self) -> asyncio.base_events.Server:
+        # aiosmtpd logs every SMTP command (with addresses) at INFO; ours says what matters, once.
+        if not log.isEnabledFor(logging.DEBUG):
+            logging.getLogger("mail.log").setLevel(logging.WARNING)
         loop = asyncio.get_running_loop()
         self.server = await loop.create_server(self.factory, self.config.listen.host, self.config.listen.port)
         sock = self.server.sockets[0].getsockname()

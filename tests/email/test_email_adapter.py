@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import trustme
 from aiosmtpd.smtp import SMTP, AuthResult
-from email_world import ALICE, ProgramClock, serve_args
+from email_world import ALICE, serve_args
 
 from bot.channels.email.adapter import EmailAdapter
 from bot.channels.email.compose import load_texts

@@ -111,10 +111,6 @@ class EmailAdapter:
         self._pool: asyncio.Queue[_Relay] | None = None
         self._relays = [_Relay(config) for _ in range(config.relay_connections)]
 
-    @property
-    def connections_open(self) -> int:
-        return sum(1 for r in self._relays if r.client is not None and r.client.is_connected)
-
     # ---------------------------------------------------------------- preparing
     def _thread_for(self, row: OutboxRow) -> Thread | None:
         """A ticket's mail (a staff reply, a notice) threads under the employee's latest email on it."""

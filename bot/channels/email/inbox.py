@@ -171,11 +171,6 @@ class Inbox:
         found = self.db.conn.execute("SELECT status FROM email_inbound WHERE id = ?", (row_id,)).fetchone()
         return found is not None and found[0] == "received"
 
-    def by_message_id(self, message_id: str) -> InboundRow | None:
-        found = self.db.conn.execute(f"SELECT {_COLUMNS} FROM email_inbound WHERE message_id = ?",
-                                     (message_id,)).fetchone()
-        return None if found is None else _row(found)
-
     def finish(self, row_id: int, status: str, now: datetime, *, rule: str, note: str | None = None,
                ticket: str | None = None, replies: int = 0, from_addr: str | None = None) -> bool:
         """Record how a received row ended; False if it was not (or no longer) received."""

@@ -151,9 +151,6 @@ class ScreenPolicy:
         """A copy with some values changed (like email.policy's clone)."""
         return replace(self, **changes)
 
-    def rule(self, name: str) -> Rule:
-        return next(r for r in self.rules if r.name == name)
-
 
 def _pattern(value: str | None, where: str) -> re.Pattern[str] | None:
     if value is None:

@@ -50,10 +50,6 @@ class EmailSettings:
     subject_tag: str
     hostname: str
 
-    @property
-    def alias_domain(self) -> str:
-        return self.mail_from.rpartition("@")[2]
-
 
 def parse_host_port(value: str, name: str) -> HostPort:
     host, sep, port = str(value).strip().rpartition(":")

@@ -26,7 +26,10 @@ from bot.formatting import spreadsheet_safe, visible
 from bot.timestamps import from_db, to_db
 
 KINDS: tuple[str, ...] = ("message", "reply", "reminder", "confirmation", "staff-reply", "ticket",
-                          "failure", "delivery-failure", "feedback", "notice")
+                          "failure", "delivery-failure", "feedback", "notice",
+                          # the email gateway: mail recorded but never answered (auto-replies, bounces,
+                          # lists, loops), and mail that could not be read (quarantined as a ticket)
+                          "no-reply", "unreadable")
 DIRECTIONS: tuple[str, ...] = ("in", "out")
 EXPORT_FIELDS: tuple[str, ...] = (
     "at", "direction", "kind", "channel", "address", "employee_id", "intent", "sections", "ticket", "text",

@@ -68,7 +68,14 @@ def _migrations() -> tuple[Migration, ...]:
                   _script(reminders.SCHEMA)),
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
         Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
+        Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
     )
+
+
+def _email_inbox(db: sqlite_utils.Database) -> None:
+    from bot.channels.email import inbox
+
+    _script(inbox.SCHEMA)(db)
 
 
 def latest_version() -> int:

@@ -31,7 +31,7 @@ from bot.timestamps import to_db
 log = logging.getLogger("sotp.serve")
 
 # Modules that add components to `sotp serve`: add_arguments(parser) and components(context).
-SERVE_MODULES: tuple[str, ...] = ("bot.channels.slack", "bot.reminders.serve")
+SERVE_MODULES: tuple[str, ...] = ("bot.channels.slack", "bot.channels.email", "bot.reminders.serve")
 
 RESTART_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 HEALTH_EVERY = 5.0       # seconds between health reports written to the state folder

@@ -18,6 +18,22 @@ _QUOTE_STARTS = [
     re.compile(r"^\s*on\b.{0,200}\bwrote:\s*$", re.I),              # Gmail/Apple: "On Tue, ... wrote:"
     re.compile(r"^\s*from:\s.+$", re.I),                            # Outlook header block of the quoted mail
     re.compile(r"^\s*-{2,}\s*reply above this line\s*-{2,}\s*$", re.I),
+    # The same attribution line in the languages of the company's offices ("Le ... a écrit :", ...).
+    re.compile(r"^\s*(?:le|am|el|em|il|op|den|på)\b.{0,200}\b(?:a écrit|schrieb|escribió|escreveu|ha scritto|"
+               r"schreef|skrev)\b.{0,80}:\s*$", re.I),
+]
+# Gmail wraps a long attribution: "On Mon, Nov 3, 2003 at 9:00 AM Alice Smith <alice@...>" / "wrote:".
+_ATTRIBUTION_START = re.compile(r"^\s*on\s.{0,200}$", re.I)
+_ATTRIBUTION_END = re.compile(r"^.{0,120}\bwrote:\s*$", re.I)
+
+# Where a company disclaimer starts: it and everything after it are not the question.
+_DISCLAIMER_STARTS = [
+    re.compile(r"^\s*\**\s*(?:confidentiality notice|disclaimer|legal notice|privileged (?:and|&) confidential)\b",
+               re.I),
+    re.compile(r"^\s*this (?:e-?mail|message|communication)\b.{0,120}\b(?:confidential|privileged|"
+               r"intended (?:solely |only )?for)\b", re.I),
+    re.compile(r"^\s*the information (?:contained )?in this (?:e-?mail|message)\b", re.I),
+    re.compile(r"^\s*if you (?:are not|have received this).{0,40}\b(?:intended recipient|in error)\b", re.I),
 ]
 
 _SIGNATURE_DELIMITER = re.compile(r"^--\s?$")
@@ -46,8 +62,11 @@ _SIGN_OFF = re.compile(
 def strip_quoted(text: str) -> str:
     """Drop the quoted earlier thread and '>' lines."""
     kept: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
         if any(p.match(line) for p in _QUOTE_STARTS):
+            break
+        if (_ATTRIBUTION_START.match(line) and i + 1 < len(lines) and _ATTRIBUTION_END.match(lines[i + 1])):
             break
         if line.lstrip().startswith(">"):
             continue
@@ -69,12 +88,25 @@ def strip_greeting_and_signature(text: str) -> str:
     return "\n".join(lines)
 
 
-def clean_message(text: str) -> str:
-    """The question part of a chat message or email body; never empty if the input was not."""
+def strip_disclaimer(text: str) -> str:
+    """Drop a confidentiality notice or disclaimer and everything after it."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if i > 0 and any(p.match(line) for p in _DISCLAIMER_STARTS):
+            return "\n".join(lines[:i])
+    return text
+
+
+def clean_message(text: str, *, whole_if_empty: bool = True) -> str:
+    """The question part of a chat message or email body; never empty if the input was not.
+
+    whole_if_empty=False: "" when nothing but quotes, signature and greeting is left (an email
+    then falls back on its subject).
+    """
     if not text or not text.strip():
         return ""
     normalized = text.replace("\r\n", "\n").replace("\r", "\n")
-    body = strip_greeting_and_signature(strip_quoted(normalized))
+    body = strip_greeting_and_signature(strip_disclaimer(strip_quoted(normalized)))
     body = re.sub(r"[ \t]+", " ", body)
     body = re.sub(r"\n{3,}", "\n\n", body).strip()
-    return body or " ".join(normalized.split())
+    return body or (" ".join(normalized.split()) if whole_if_empty else "")

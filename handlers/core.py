@@ -285,11 +285,12 @@ class Conversation:
 
     # --------------------------------------------------------------- dispatch
     def _answer(self, turn: _Turn) -> Reply:
-        reference = parse_ticket_ref(turn.text)
-        if reference is not None:
-            added = self._add_to_own_ticket(turn, reference)
-            if added is not None:
-                return added
+        # A ticket named by the channel (an email in a ticket's thread) or in the text joins it.
+        for reference in (turn.incoming.metadata.get("ticket"), parse_ticket_ref(turn.text)):
+            if reference:
+                added = self._add_to_own_ticket(turn, reference)
+                if added is not None:
+                    return added
         decision = self.knowledge.understanding.decide(turn.routed_text)
         followed = self._followup(turn, decision)
         if followed is not None:

@@ -16,6 +16,7 @@ BENCHMARKS: tuple[str, ...] = (
     "calibration",
     "slack",
     "remind",
+    "email",
 )
 
 

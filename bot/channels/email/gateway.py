@@ -1,0 +1,55 @@
+"""The gateway's parts built once from the service context, and wired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from bot.channels.email.adapter import EmailAdapter
+from bot.channels.email.compose import load_texts
+from bot.channels.email.inbox import message_id_key
+from bot.channels.email.processor import InboundProcessor
+from bot.channels.email.rules import default_policy
+from bot.channels.email.settings import EmailSettings, email_settings
+from bot.channels.email.smtp_in import InboundMailHandler, SmtpListener
+from bot.channels.email.threads import MessageIds
+from bot.delivery import DeliveryWorker
+from bot.serve import ServeContext, WorkerComponent
+
+
+@dataclass
+class Gateway:
+    config: EmailSettings
+    listener: SmtpListener
+    processor: InboundProcessor
+    adapter: EmailAdapter
+    worker: WorkerComponent
+
+    @property
+    def components(self) -> list[Any]:
+        return [self.listener, self.processor, self.worker]
+
+
+def build_gateway(context: ServeContext) -> Gateway:
+    config = email_settings(context.settings, context.args)
+    connections, conversation = context.connections, context.conversation
+    key = config.message_id_secret.encode("utf-8") if config.message_id_secret else message_id_key(connections.db())
+    ids = MessageIds(key, config.message_id_domain)
+    texts = load_texts()
+    policy = default_policy(config.accept, config.message_id_domain, auto_reply_limit=config.auto_reply_limit,
+                            auto_reply_window_minutes=config.auto_reply_window_minutes)
+    processor = InboundProcessor(connections, conversation, policy=policy, ids=ids, texts=texts,
+                                 tag=config.subject_tag, clock=context.clock)
+    handler = InboundMailHandler(connections, config.accept, domain=config.message_id_domain,
+                                 on_stored=processor.wake, clock=context.clock)
+    corpus = conversation.knowledge.corpus
+
+    def title(section_id: str) -> str | None:
+        return corpus[section_id].title if section_id in corpus else None
+
+    adapter = EmailAdapter(connections, config, ids=ids, texts=texts, titles=title,
+                           staff_lead=conversation.t.text("staff.lead"), clock=context.clock)
+    worker = DeliveryWorker(connections, adapter, clock=context.clock,
+                            lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
+    return Gateway(config, SmtpListener(handler, config), processor, adapter, WorkerComponent(worker, context))

@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/sotp run
+	$(BIN)/sotp run $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -58,6 +58,9 @@ class ServeContext:
     clock: Callable[[], datetime]
     args: argparse.Namespace
     state_dir: Path
+    # The channels whose delivery workers run in this process (set once every component is built):
+    # a planner plans nothing for a channel that is not running.
+    channels: set[str] | None = None
 
 
 class WorkerComponent:

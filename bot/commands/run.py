@@ -23,7 +23,8 @@ The SOTP Assistant is running (demo data; the Pricing Grid is illustrative).
   Chat here as {employee} (/as E000123 to switch, /help, /quit).
   Email it:  .venv/bin/sotp send-test-mail "When is the deadline?"   (replies appear in {mail_dir}/)
   Staff:     .venv/bin/sotp queue list   then   .venv/bin/sotp queue reply CC-000001 --as Pat "..."
-  Service:   .venv/bin/sotp health   (log: {log})"""
+  Service:   .venv/bin/sotp health   (log: {log})
+  Demo time: {now} (make run ARGS="--clock-speed 600" to watch the reminders fire)"""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -90,8 +91,13 @@ def run(args: argparse.Namespace) -> int:
         if not _wait_until_running(state_dir / "health.json", started, child):
             print(f"sotp run: the service did not start; see {log}", file=sys.stderr)
             return 2
+        from bot import clock as clocks
+        from bot.formatting import PACIFIC
+
+        now = clocks.from_settings(settings, speed=args.clock_speed)().astimezone(PACIFIC)
         print(HOW_TO.format(employee=args.employee or "an anonymous employee",
-                            mail_dir=section.get("mail_dir", "var/mail"), log=log))
+                            mail_dir=section.get("mail_dir", "var/mail"), log=log,
+                            now=now.strftime("%A, %B %d, %Y %I:%M %p Pacific")))
         args.use_configured_clock = True
         return int(chat.run(args) or 0)
     finally:

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from_args(args)
     section = settings.section("email")
-    host, port = host_port(str(section.get("smtp_listen", DEFAULT_LISTEN)), "email.smtp_listen")
+    host, port = host_port(str(section.get("listen", DEFAULT_LISTEN)), "email.listen")
     alias = str(section.get("mail_from", DEFAULT_ALIAS))
     sender = args.sender or _demo_sender(args)
     message = EmailMessage()

@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_service(args: argparse.Namespace) -> int:
     from bot import clock as clocks, logs
     from bot.db import Connections
-    from bot.serve import ServeContext, Service, builtin_components, serve_modules
+    from bot.serve import ServeContext, Service, WorkerComponent, builtin_components, serve_modules
     from handlers.core import Conversation
 
     settings = settings_from_args(args)
@@ -55,6 +55,7 @@ def run_service(args: argparse.Namespace) -> int:
     conversation = Conversation(connections, settings, clock=clock)
     context = ServeContext(settings, connections, conversation, clock, args, state_dir)
     components = [*builtin_components(context), *(c for module in serve_modules() for c in module.components(context))]
+    context.channels = {c.worker.channel for c in components if isinstance(c, WorkerComponent)}
 
     async def main() -> None:
         service = Service(components, state_dir=state_dir, extra_health=lambda: _outbox_health(connections))

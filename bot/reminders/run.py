@@ -17,7 +17,7 @@ import contextlib
 import hashlib
 import logging
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
@@ -130,10 +130,12 @@ class Planner:
     """Plans and enqueues over the whole population; one instance per connection (thread)."""
 
     def __init__(self, db: sqlite_utils.Database, settings: Settings, *, texts_: texts.Texts | None = None,
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, slack: bool | None = None) -> None:
         self.db = db
         self.settings = settings
         self.rs = ReminderSettings.from_settings(settings)
+        if slack is not None and not slack:   # the service runs no Slack app: no Slack reminders to plan
+            self.rs = replace(self.rs, slack=False)
         self.t = texts_ or texts.default_texts()
         self.progress = progress
         self.store = ReminderStore(db)

@@ -54,7 +54,9 @@ class ReminderComponent:
         """One pass, in a worker thread (its own connection)."""
         now = self.context.clock()
         db = self.context.connections.db()
-        report = Planner(db, self.context.settings, progress=log.info).run(now)
+        channels = getattr(self.context, "channels", None)
+        report = Planner(db, self.context.settings, progress=log.info,
+                         slack=None if channels is None else "slack" in channels).run(now)
         self.passes += 1
         self.enqueued += report.enqueued
         self.last_pass, self.last_report, self.last_error = now, report, None

@@ -84,3 +84,11 @@ def test_a_pass_every_minute_with_nothing_due_reads_and_skips(world):
     planner.run(at("2003-11-06T09:00-05:00"))
     report = planner.run(at("2003-11-06T09:01-05:00"))
     assert report.skipped == ["reminders", "confirmations", "results"] and report.eligible is None
+
+
+def test_a_service_without_the_slack_app_plans_no_slack_reminders(world):
+    from bot.reminders.run import Planner
+
+    Planner(world.db, world.settings, slack=False).run(at("2003-10-30T01:00-05:00"))
+    channels = {r[1] for r in world.rows(kind="reminder")}
+    assert channels == {"email"}

@@ -8,12 +8,15 @@ tables in their own modules.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
+import re
 import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import sqlite_utils
 
@@ -108,17 +111,85 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
 
 # --- writes -------------------------------------------------------------------------
 
-def replace_rows(db: sqlite_utils.Database, kind: str, rows: Sequence[Sequence[Any]],
-                 columns: Sequence[str]) -> None:
-    """Replace every row of one kind in one transaction: all or nothing."""
+# A replacement is written into a staging table in short transactions, pausing between them
+# for longer than SQLite's busy handler sleeps (100 ms at most), so another connection's write
+# always finds the lock free within one chunk and a pause; then one short transaction swaps the
+# tables by renaming them. Nobody waits for the whole of a 2.7-million-row import.
+CHUNK_SECONDS = 0.25
+CHUNK_PAUSE_SECONDS = 0.11
+_BATCH_ROWS = 2_000
+
+
+def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[Any]],
+                 columns: Sequence[str], *, chunk_seconds: float = CHUNK_SECONDS,
+                 pause_seconds: float = CHUNK_PAUSE_SECONDS) -> None:
+    """Replace every row of one kind: all or nothing, without holding the write lock for long.
+
+    Inside a transaction the caller already holds (the demo build writes two kinds at
+    once), the rows are replaced within it instead.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown data kind: {kind}")
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {kind} ({', '.join(columns)}) VALUES ({placeholders})"
+    insert = f"INSERT INTO {{table}} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    if db.conn.in_transaction:
+        with write_transaction(db):
+            db.conn.execute(f"DELETE FROM {kind}")
+            db.conn.executemany(insert.format(table=kind), rows)
+            _touch(db, kind)
+        return
+    staging, retired = f"{kind}_staging", f"{kind}_retired"
     with write_transaction(db):
-        db.conn.execute(f"DELETE FROM {kind}")
-        db.conn.executemany(sql, rows)
-        _touch(db, kind)
+        db.conn.execute(f"DROP TABLE IF EXISTS {staging}")   # left by an import that was killed
+        db.conn.execute(f"DROP TABLE IF EXISTS {retired}")
+        for statement in _staging_schema(db, kind, staging):
+            db.conn.execute(statement)
+    try:
+        source = iter(rows)
+        sql = insert.format(table=staging)
+        while True:
+            started = time.monotonic()
+            with write_transaction(db):
+                more = True
+                while time.monotonic() - started < chunk_seconds:
+                    batch = list(itertools.islice(source, _BATCH_ROWS))
+                    if batch:
+                        db.conn.executemany(sql, batch)
+                    if len(batch) < _BATCH_ROWS:
+                        more = False
+                        break
+            if not more:
+                break
+            time.sleep(pause_seconds)
+        with write_transaction(db):
+            db.conn.execute(f"ALTER TABLE {kind} RENAME TO {retired}")
+            db.conn.execute(f"ALTER TABLE {staging} RENAME TO {kind}")
+            _touch(db, kind)
+    except BaseException:
+        with contextlib.suppress(Exception), write_transaction(db):
+            db.conn.execute(f"DROP TABLE IF EXISTS {staging}")
+        raise
+    with write_transaction(db):
+        db.conn.execute(f"DROP TABLE IF EXISTS {retired}")
+
+
+def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[str]:
+    """The live table's own CREATE statements (as migrations left it), for the staging table.
+
+    SQLite cannot rename an index, and the live table's index names are taken while
+    both tables exist, so each index alternates between its name and name + "_b".
+    """
+    rows = db.conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+        "ORDER BY type = 'index', name", (kind,)).fetchall()
+    out = []
+    for kind_of, name, sql in rows:
+        if kind_of == "table":
+            out.append(re.sub(rf"^CREATE TABLE \"?{kind}\"?", f"CREATE TABLE {staging}", sql))
+        elif kind_of == "index":
+            other = name[:-2] if name.endswith("_b") else f"{name}_b"
+            out.append(re.sub(rf"^CREATE (UNIQUE )?INDEX \"?{re.escape(name)}\"? ON \"?{kind}\"?",
+                              lambda m: f"CREATE {m.group(1) or ''}INDEX {other} ON {staging}", sql))
+    return out
 
 
 def _touch(db: sqlite_utils.Database, kind: str) -> None:
@@ -190,6 +261,10 @@ def _grant(row: Sequence[Any]) -> Grant:
     eid, number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg = row
     return Grant(eid, number, _day(granted_on), kind, plan, _dec(price), granted, exercised, cancelled,
                  _day(expires), bool(myg))
+
+
+employee_from_row = _employee   # a row in EMPLOYEE_COLUMNS order, as stored or as an import reads it
+grant_from_row = _grant         # a row in GRANT_COLUMNS order
 
 
 def employee(db: sqlite_utils.Database, employee_id: str) -> Employee | None:

@@ -15,7 +15,15 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any, Iterator, TextIO
 
-from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import (
+    CommandError,
+    check_writable,
+    common_parent,
+    emit_json,
+    json_parent,
+    open_database,
+    settings_from_args,
+)
 
 if TYPE_CHECKING:  # the corpus loads only when a question is asked
     from handlers.core import Conversation
@@ -58,11 +66,11 @@ def _ask(conversation: "Conversation", text: str, employee: str | None, *, remem
 
 
 def _conversation(args: argparse.Namespace) -> "Conversation":
-    from bot.figures import open_database
     from handlers.core import Conversation
 
     settings = settings_from_args(args)
-    db = open_database(settings, explicit=args.db is not None)
+    db = open_database(args, settings)
+    check_writable(db)   # every question is recorded: a read-only or busy database stops here
     return Conversation(db, settings)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.commands._common import CommandError, common_parent, settings_from_args
+from bot.commands._common import CommandError, common_parent, open_database, settings_from_args
 
 BANNER = (
     "SOTP Assistant - questions about the Stock Option Transfer Program, answered from the Notice.\n"
@@ -22,13 +22,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from bot import store
-    from bot.figures import open_database
     from handlers.core import Conversation
     from handlers.messages import Incoming
 
     settings = settings_from_args(args)
+    db = open_database(args, settings)
     print("Loading the Notice and the records...", file=sys.stderr)
-    db = open_database(settings, explicit=args.db is not None)
     if args.employee and store.employee(db, args.employee) is None:
         raise CommandError(f"no employee {args.employee} in {settings.db_path}")
     conversation = Conversation(db, settings)

@@ -13,11 +13,10 @@ from typing import Any, Callable, Sequence
 
 from bot.audit import AuditLog
 from bot.business_hours import PACIFIC, BusinessHours
-from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import CommandError, common_parent, emit_json, json_parent, open_database, settings_from_args
 from bot.config import Settings
 from bot.outbox import OutboxRow
 from bot.queue import STATUSES, Queue, QueueError, Ticket, TicketMessage
-from bot.store import open_db
 
 TEXT_WIDTH = 60  # characters of a ticket's first line shown in a listing
 
@@ -137,7 +136,7 @@ def _who(requester: str, channel: str, address: str) -> str:
 
 def _queue(args: argparse.Namespace) -> tuple[Queue, Settings]:
     settings = settings_from_args(args)
-    db = open_db(settings.db_path)
+    db = open_database(args, settings)
     return Queue(db, AuditLog(db)), settings
 
 

@@ -53,6 +53,7 @@ class UnknownEmployee(LookupError):
     def __init__(self, key: str, employees_stored: int, suggestion: str | None = None) -> None:
         self.key = key
         self.suggestion = suggestion
+        self.no_employees = employees_stored == 0
         if employees_stored == 0:
             message = ("no employees imported: load them with `sotp import employees FILE.csv` "
                        "(or `sotp demo-data` for a demo population)")

@@ -497,10 +497,11 @@ _DECIMAL_COLUMNS: dict[str, frozenset[str]] = {
 }
 
 
-def _canonical(kind: str, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+def _canonical(kind: str, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
+    """Rows with their decimal columns as Decimals, for kinds that have any (None: compare as they are)."""
     decimal_at = [i for i, c in enumerate(columns) if c in _DECIMAL_COLUMNS.get(kind, ())]
     if not decimal_at:
-        return tuple
+        return None
 
     def canon(row: Sequence[Any]) -> tuple[Any, ...]:
         values = list(row)
@@ -511,77 +512,94 @@ def _canonical(kind: str, columns: Sequence[str]) -> Callable[[Sequence[Any]], t
     return canon
 
 
-def _keyed(kind: str, rows: Iterator[Sequence[Any]] | Sequence[Sequence[Any]],
-           canon: Callable[[Sequence[Any]], tuple[Any, ...]]) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    width = _KEY_WIDTH[kind]
-    out: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for row in rows:
-        values = canon(row)
-        out[values if width is None else values[:width]] = values
-    return out
+def _candidate(row: Sequence[Any]) -> bool:
+    """A grant row (GRANT_COLUMNS order) that may be an Eligible Option: a cheap filter before the exact rule."""
+    from bot.calc.eligibility import ELIGIBLE_PLANS
+
+    return row[4] in ELIGIBLE_PLANS and row[6] - row[7] - row[8] > 0 and float(row[5]) >= 32.99
 
 
 def diff(db: sqlite_utils.Database | None, prepared: PreparedImport) -> ImportDiff:
-    """Rows added, changed and removed, and whose eligibility changes, if prepared were applied."""
+    """Rows added, changed and removed, and whose eligibility changes, if prepared were applied.
+
+    One pass over the stored rows; rows are compared as written, and a row that differs
+    only in how a decimal is written ("33.00", "33.0000") is unchanged.
+    """
     kind, columns = prepared.kind, prepared.columns
     canon = _canonical(kind, columns)
-    new = _keyed(kind, prepared.rows, canon)
-    old = {} if db is None else _keyed(
-        kind, db.conn.execute(f"SELECT {', '.join(columns)} FROM {kind}"), canon)
-    added = changed = 0
-    touched: set[tuple[Any, ...]] = set()
-    for key, values in new.items():
-        before = old.get(key)
-        if before is None:
-            added += 1
-            touched.add(key)
-        elif before != values:
-            changed += 1
-            touched.add(key)
-    removed_keys = [key for key in old if key not in new]
-    touched.update(removed_keys)
+    width = _KEY_WIDTH[kind]
+    key_canon = canon if canon is not None and width is not None and any(
+        c in _DECIMAL_COLUMNS.get(kind, ()) for c in columns[:width]) else None
+
+    def key(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = tuple(row) if key_canon is None else key_canon(row)
+        return values if width is None else values[:width]
+
+    new = {key(row): row for row in prepared.rows}
+    matched: set[tuple[Any, ...]] = set()
+    changed = removed = 0
+    touched: set[str] = set()                              # employee ids whose rows change
+    old_people: dict[str, tuple[Any, ...]] = {}            # employees kind: the stored records
+    old_grants: dict[str, list[tuple[Any, ...]]] = {}      # grants kind: stored candidate grants
+    if db is not None:
+        for row in db.conn.execute(f"SELECT {', '.join(columns)} FROM {kind}"):
+            k = key(row)
+            if kind == "employees":
+                old_people[row[0]] = row
+            elif kind == "grants" and _candidate(row):
+                old_grants.setdefault(row[0], []).append(row)
+            incoming = new.get(k)
+            if incoming is None:
+                removed += 1
+                touched.add(row[0])
+                continue
+            matched.add(k)
+            if tuple(incoming) != tuple(row) and (canon is None or canon(incoming) != canon(row)):
+                changed += 1
+                touched.add(row[0])
+    added = len(new) - len(matched)
     gained: tuple[str, ...] = ()
     lost: tuple[str, ...] = ()
-    if db is not None and kind in ("employees", "grants") and touched:
-        gained, lost = _eligibility_changes(db, kind, old, new, {key[0] for key in touched})
-    return ImportDiff(kind=kind, before=len(old), after=len(prepared.rows), added=added, changed=changed,
-                      removed=len(removed_keys), became_eligible=gained, no_longer_eligible=lost)
+    if db is not None and kind in ("employees", "grants"):
+        touched.update(row[0] for k, row in new.items() if k not in matched)
+        if touched:
+            gained, lost = _eligibility_changes(db, kind, prepared.rows, touched, old_people, old_grants)
+    return ImportDiff(kind=kind, before=len(matched) + removed, after=len(prepared.rows), added=added,
+                      changed=changed, removed=removed, became_eligible=gained, no_longer_eligible=lost)
 
 
-def _eligibility_changes(db: sqlite_utils.Database, kind: str, old: dict[tuple[Any, ...], tuple[Any, ...]],
-                         new: dict[tuple[Any, ...], tuple[Any, ...]],
-                         affected: set[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def _eligibility_changes(db: sqlite_utils.Database, kind: str, rows: Sequence[tuple[Any, ...]],
+                         affected: set[str], old_people: dict[str, tuple[Any, ...]],
+                         old_grants: dict[str, list[tuple[Any, ...]]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Employees (among affected) who are Eligible Employees only before, or only after, the import."""
     from bot.calc import is_eligible_option
     from bot.calc.eligibility import employee_rule_reasons
-    from bot.calc.records import Employee, Grant
+    from bot.calc.records import Employee
 
-    def eligible(employee: Employee | None, grants: Sequence[Grant]) -> bool:
+    def eligible(employee: Employee | None, grant_rows: Sequence[tuple[Any, ...]]) -> bool:
         return (employee is not None and not employee_rule_reasons(employee)
-                and any(is_eligible_option(g) for g in grants))
-
-    def grants_by_employee(rows: Iterator[tuple[Any, ...]]) -> dict[str, list[Grant]]:
-        out: dict[str, list[Grant]] = {}
-        for row in rows:
-            if row[0] in affected:
-                out.setdefault(row[0], []).append(store.grant_from_row(row))
-        return out
+                and any(is_eligible_option(store.grant_from_row(g)) for g in grant_rows))
 
     if kind == "grants":
-        employees = {eid: store.employee(db, eid) for eid in affected}
-        before_grants = grants_by_employee(iter(old.values()))
-        after_grants = grants_by_employee(iter(new.values()))
-        before = {eid: eligible(employees[eid], before_grants.get(eid, ())) for eid in affected}
-        after = {eid: eligible(employees[eid], after_grants.get(eid, ())) for eid in affected}
+        people = {e.employee_id: e for e in store.employees(db)} if len(affected) > 1000 else {
+            eid: store.employee(db, eid) for eid in affected}
+        new_grants: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            if row[0] in affected and _candidate(row):
+                new_grants.setdefault(row[0], []).append(row)
+        before = {eid: eligible(people.get(eid), old_grants.get(eid, ())) for eid in affected}
+        after = {eid: eligible(people.get(eid), new_grants.get(eid, ())) for eid in affected}
     else:
         stored = store.all_grants(db, candidates_only=True)
+        new_people = {row[0]: row for row in rows if row[0] in affected}
 
-        def person(rows: dict[tuple[Any, ...], tuple[Any, ...]], eid: str) -> Employee | None:
-            row = rows.get((eid,))
-            return None if row is None else store.employee_from_row(row)
+        def eligible_person(records: dict[str, tuple[Any, ...]], eid: str) -> bool:
+            row = records.get(eid)
+            return (row is not None and not employee_rule_reasons(store.employee_from_row(row))
+                    and any(is_eligible_option(g) for g in stored.get(eid, ())))
 
-        before = {eid: eligible(person(old, eid), stored.get(eid, ())) for eid in affected}
-        after = {eid: eligible(person(new, eid), stored.get(eid, ())) for eid in affected}
+        before = {eid: eligible_person(old_people, eid) for eid in affected}
+        after = {eid: eligible_person(new_people, eid) for eid in affected}
     gained = tuple(sorted(eid for eid in affected if after[eid] and not before[eid]))
     lost = tuple(sorted(eid for eid in affected if before[eid] and not after[eid]))
     return gained, lost

@@ -13,8 +13,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import TYPE_CHECKING, Any, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Iterator
 
+from bot.commands import _terminal
 from bot.commands._common import (
     CommandError,
     check_writable,
@@ -80,36 +81,51 @@ def run(args: argparse.Namespace) -> int:
     if not args.batch and (not args.text or not args.text.strip()):
         raise CommandError('nothing to answer: give the question in quotes, e.g. sotp ask "when is the deadline?"')
     conversation = _conversation(args)
-    _check_employee(conversation, args.employee)
+    employee = _employee(conversation, args.employee)
     if args.batch:
-        return _run_batch(args, conversation)
-    response = _ask(conversation, args.text, args.employee)
+        return _run_batch(args, conversation, employee)
+    response = _ask(conversation, args.text, employee)
     if args.json:
         emit_json(as_json(response, None))
     else:
-        print("\n\n".join(r.text for r in response.replies))
+        print("\n\n".join(_terminal.plain(r.text) for r in response.replies))
     return 0
 
 
-def _check_employee(conversation: "Conversation", employee: str | None) -> None:
-    from bot import store
+def _employee(conversation: "Conversation", typed: str | None) -> str | None:
+    """The stored id of --employee (e000096 is E000096), or a clear error with a suggestion."""
+    from bot.figures import UnknownEmployee, employee_id
 
-    if employee and store.employee(conversation.db, employee) is None:
-        raise CommandError(f"no employee {employee} in {conversation.settings.db_path}: "
-                           "check the id, or import employees first")
+    if not typed:
+        return None
+    try:
+        return employee_id(conversation.db, typed)
+    except UnknownEmployee as exc:
+        if exc.no_employees:
+            raise CommandError(str(exc)) from exc
+        maybe = f" (did you mean {exc.suggestion}?)" if exc.suggestion else ""
+        raise CommandError(f"no employee {exc.key} in {conversation.settings.db_path}{maybe}: "
+                           "check the id, or import employees first") from exc
 
 
-def _batch_lines(stream: TextIO) -> Iterator[tuple[int, str]]:
-    for number, line in enumerate(stream, start=1):
+def _batch_lines(stream: BinaryIO) -> Iterator[tuple[int, str | UnicodeDecodeError]]:
+    """Each non-blank line with its number, as text, or the reason it is not UTF-8 text."""
+    for number, raw in enumerate(stream, start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, exc
+            continue
         if line.strip():
             yield number, line
 
 
-def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
-    from bot import store
+def _run_batch(args: argparse.Namespace, conversation: "Conversation", default_employee: str | None) -> int:
+    """Every readable line is answered; every unreadable one is reported by its number, and the rest go on."""
+    from bot.figures import UnknownEmployee, employee_id
 
     try:
-        handle = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
+        handle = sys.stdin.buffer if args.batch == "-" else open(args.batch, "rb")
     except OSError as exc:
         raise CommandError(f"cannot read {args.batch}: {exc.strerror}") from exc
     failures = 0
@@ -117,14 +133,20 @@ def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
         for number, line in _batch_lines(handle):
             item: Any = None
             try:
+                if isinstance(line, UnicodeDecodeError):
+                    raise ValueError(f"not UTF-8 text (byte 0x{line.object[line.start]:02x} at position "
+                                     f"{line.start + 1}); the line was not read")
                 item = json.loads(line)
                 if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                     raise ValueError('expected an object with a "text" string')
-                employee = item.get("employee_id") or args.employee
+                employee = item.get("employee_id") or default_employee
                 if employee is not None and not isinstance(employee, str):
                     raise ValueError('"employee_id" must be a string')
-                if employee and store.employee(conversation.db, employee) is None:
-                    raise ValueError(f"no employee {employee} in the database")
+                if employee:
+                    try:
+                        employee = employee_id(conversation.db, employee)
+                    except UnknownEmployee as exc:
+                        raise ValueError(str(exc)) from exc
             except ValueError as exc:
                 failures += 1
                 print(f"sotp ask: line {number}: {exc}", file=sys.stderr)
@@ -137,5 +159,5 @@ def _run_batch(args: argparse.Namespace, conversation: "Conversation") -> int:
             if args.json:
                 emit_json(out)
             else:
-                print(f"[{item.get('id')}] {out['text']}\n")
+                print(f"[{item.get('id')}] {_terminal.plain(out['text'])}\n")
     return 2 if failures else 0

@@ -18,6 +18,7 @@ BENCHMARKS: tuple[str, ...] = (
     "faq",
     "calc",
     "calibration",
+    "imports",
 )
 
 

@@ -98,11 +98,9 @@ def _confirmed(change: imports.ImportDiff) -> bool:
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return False
     print("\n".join(describe(change)), file=sys.stderr)
-    try:
-        answer = input(f"This removes {change.removed:,} of the {change.before:,} stored {change.kind}. "
-                       "Replace them? [y/N] ")
-    except EOFError:
-        return False
+    print(f"This removes {change.removed:,} of the {change.before:,} stored {change.kind}. Replace them? [y/N] ",
+          end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()   # the prompt is on stderr: stdout may be a pipe or a file
     return answer.strip().lower() in {"y", "yes"}
 
 

@@ -118,6 +118,7 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
 CHUNK_SECONDS = 0.25
 CHUNK_PAUSE_SECONDS = 0.11
 _BATCH_ROWS = 2_000
+SMALL_TABLE_ROWS = 100_000   # a table this small is dropped at once (well under 0.1 s)
 
 
 def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[Any]],
@@ -138,9 +139,9 @@ def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[A
             _touch(db, kind)
         return
     staging, retired = f"{kind}_staging", f"{kind}_retired"
+    _retire(db, staging, chunk_seconds, pause_seconds)   # left by an import that was killed
+    _retire(db, retired, chunk_seconds, pause_seconds)
     with write_transaction(db):
-        db.conn.execute(f"DROP TABLE IF EXISTS {staging}")   # left by an import that was killed
-        db.conn.execute(f"DROP TABLE IF EXISTS {retired}")
         for statement in _staging_schema(db, kind, staging):
             db.conn.execute(statement)
     try:
@@ -165,11 +166,43 @@ def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[A
             db.conn.execute(f"ALTER TABLE {staging} RENAME TO {kind}")
             _touch(db, kind)
     except BaseException:
-        with contextlib.suppress(Exception), write_transaction(db):
-            db.conn.execute(f"DROP TABLE IF EXISTS {staging}")
+        with contextlib.suppress(Exception):
+            _retire(db, staging, chunk_seconds, pause_seconds)
         raise
+    _retire(db, retired, chunk_seconds, pause_seconds)
+
+
+def _retire(db: sqlite_utils.Database, table: str, chunk_seconds: float, pause_seconds: float) -> None:
+    """Drop a table without holding the write lock for long: dropping 2.7 million rows at once
+    takes most of a second, so its indexes go one at a time and its rows a chunk at a time first."""
+    exists = db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if exists is None:
+        return
+    rows = db.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+    if rows <= SMALL_TABLE_ROWS:   # dropped in a few milliseconds: at once
+        with write_transaction(db):
+            db.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        return
+    indexes = db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                              "AND sql IS NOT NULL", (table,)).fetchall()
+    for (name,) in indexes:
+        with write_transaction(db):
+            db.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        time.sleep(pause_seconds)
+    delete = f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT {_BATCH_ROWS})"
+    while True:
+        started = time.monotonic()
+        with write_transaction(db):
+            emptied = False
+            while time.monotonic() - started < chunk_seconds:
+                if db.conn.execute(delete).rowcount < _BATCH_ROWS:
+                    emptied = True
+                    break
+        if emptied:
+            break
+        time.sleep(pause_seconds)
     with write_transaction(db):
-        db.conn.execute(f"DROP TABLE IF EXISTS {retired}")
+        db.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[str]:
@@ -177,10 +210,15 @@ def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[
 
     SQLite cannot rename an index, and the live table's index names are taken while
     both tables exist, so each index alternates between its name and name + "_b".
+    The tables of imported data have no triggers and no views read them: the swap
+    would take a trigger away with the old table, so one is refused here, loudly.
     """
     rows = db.conn.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
         "ORDER BY type = 'index', name", (kind,)).fetchall()
+    if any(kind_of == "trigger" for kind_of, _, _ in rows):
+        raise RuntimeError(f"the {kind} table has a trigger, which replace_rows cannot carry over to its "
+                           "staging table: extend bot.store._staging_schema first")
     out = []
     for kind_of, name, sql in rows:
         if kind_of == "table":

@@ -37,10 +37,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "ask", parents=[common_parent(), json_parent()],
         help="answer one question (or a JSONL batch) as the assistant would",
-        description="Answer a question from the Notice, as a message on the command-line channel. "
-                    'With --batch, read JSON lines {"id", "text", optional "employee_id"} and write one '
-                    "JSON answer per line.")
-    parser.add_argument("text", nargs="?", help="the question (quote it); omit with --batch")
+        description="Ask the assistant one question, as an employee would in Slack or by email: the "
+                    "answer quotes the Notice and names its section, and with --employee it gives that "
+                    "employee's own figures. The question and the answer are recorded in the audit trail. "
+                    'With --batch, read JSON lines {"id", "text", optional "employee_id"} and write one JSON '
+                    'answer per line, {"id", "intent", "sections", "text", "ticket", "confidence"}; a line '
+                    "that cannot be read is reported by its number and the others are still answered.")
+    parser.add_argument("text", nargs="?", help="the question, in single quotes (a $ in double quotes is lost "
+                                                "to the shell); omit with --batch")
     parser.add_argument("--employee", metavar="ID", help="ask as this employee (personal figures, their country)")
     parser.add_argument("--batch", metavar="FILE", help="JSON lines file of questions ('-' for stdin)")
     parser.set_defaults(func=run)

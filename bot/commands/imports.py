@@ -50,7 +50,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     for kind, text in _HELP.items():
         # argparse %-formats help strings: a literal % must be written %%.
         sub = kinds.add_parser(kind, help=text.replace("%", "%%"),
-                               description=f"Replace the stored {kind} with the rows of {text}.",
+                               description=f"Replace the stored {kind} with the rows of {text}. The whole "
+                                           "file is checked first; --dry-run shows what would change; an "
+                                           "import that removes more than half of the stored rows asks first.",
                                parents=[common_parent(), json_parent()])
         sub.add_argument("file", metavar="FILE.csv", help="CSV file with a header row (UTF-8, a BOM is fine)")
         sub.add_argument("--dry-run", action="store_true",

@@ -14,6 +14,9 @@ from bot.commands._common import common_parent
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", parents=[common_parent()],
-                                   help="start the assistant (today: the terminal conversation)")
+                                   help="start the assistant (today: the terminal conversation)",
+                                   description="Start the assistant on its configured channels. Today that is "
+                                               "the conversation in the terminal, the same as `sotp chat`; "
+                                               "`sotp chat --help` explains it.")
     parser.add_argument("--employee", metavar="ID", help="converse as this employee")
     parser.set_defaults(func=chat.run)

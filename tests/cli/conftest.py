@@ -7,9 +7,6 @@ once for the session); none touches var/.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,7 +15,6 @@ import pytest
 from bot import demo
 from bot.cli import main
 
-REPO = Path(__file__).resolve().parents[2]
 DEMO_PEOPLE = 400
 
 
@@ -48,23 +44,6 @@ def sotp_json(sotp: Callable[..., tuple[int, str, str]]) -> Callable[..., tuple[
         return status, json.loads(out)
 
     return run
-
-
-def process_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("SOTP_CONFIG", "SOTP_DB", "NO_COLOR", "http_proxy", "https_proxy", "HTTP_PROXY",
-                        "HTTPS_PROXY")}
-    env.update(extra)
-    return env
-
-
-def run_process(*argv: str | bytes, input: bytes | None = None, cwd: Path | None = None,
-                env: dict[str, str] | None = None, shell: bool = False,
-                timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
-    """A real `sotp` process (python -m bot), bytes in and out."""
-    command: Any = argv[0] if shell else [sys.executable, "-m", "bot", *argv]
-    return subprocess.run(command, input=input, capture_output=True, cwd=cwd or REPO, env=env or process_env(),
-                          timeout=timeout, shell=shell, executable="/bin/bash" if shell else None)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import run_process
+from cli_helpers import run_process
 
 CONTRACT = {"id", "intent", "sections", "text", "ticket", "confidence"}
 

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, process_env, run_process
+from cli_helpers import REPO, process_env, run_process
 
 from bot.audit import AuditLog
 from bot.store import open_db
@@ -42,21 +42,26 @@ class Terminal:
         os.close(child)
         self.screen = b""
 
+    def _read(self, seconds: float) -> bool:
+        """Read what the program shows within seconds, answering its cursor position requests; False at the end."""
+        ready, _, _ = select.select([self.fd], [], [], seconds)
+        if not ready:
+            return True
+        try:
+            chunk = os.read(self.fd, 65536)
+        except OSError:
+            return False
+        if b"\x1b[6n" in chunk:
+            os.write(self.fd, b"\x1b[1;1R")
+        self.screen += chunk
+        return True
+
     def wait_for(self, text: bytes, timeout: float = 60) -> bytes:
-        """Read until text appears after what was read before; answer the cursor position requests."""
+        """Read until text appears after what was read before."""
         start = len(self.screen)
         deadline = time.monotonic() + timeout
-        while text not in self.screen[start:] and time.monotonic() < deadline:
-            ready, _, _ = select.select([self.fd], [], [], 0.5)
-            if not ready:
-                continue
-            try:
-                chunk = os.read(self.fd, 65536)
-            except OSError:
-                break
-            if b"\x1b[6n" in chunk:
-                os.write(self.fd, b"\x1b[1;1R")
-            self.screen += chunk
+        while text not in self.screen[start:] and time.monotonic() < deadline and self._read(0.5):
+            pass
         assert text in self.screen[start:], self.screen[start:][-2000:]
         return self.screen[start:]
 
@@ -67,16 +72,8 @@ class Terminal:
         """Wait for the program to end, reading what it still shows (a full terminal would block it)."""
         deadline = time.monotonic() + 30
         try:
-            while self.process.poll() is None and time.monotonic() < deadline:
-                ready, _, _ = select.select([self.fd], [], [], 0.2)
-                if ready:
-                    try:
-                        chunk = os.read(self.fd, 65536)
-                    except OSError:
-                        break
-                    if b"\x1b[6n" in chunk:
-                        os.write(self.fd, b"\x1b[1;1R")
-                    self.screen += chunk
+            while self.process.poll() is None and time.monotonic() < deadline and self._read(0.2):
+                pass
             return self.process.wait(timeout=5)
         finally:
             self.process.kill()

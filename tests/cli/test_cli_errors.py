@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from conftest import run_process
+from cli_helpers import run_process
 
 import bot.db
 from bot.audit import AuditEvent, AuditLog

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import REPO, process_env
+from cli_helpers import REPO, process_env
 
 from bot import store
 
@@ -141,7 +141,7 @@ def test_on_a_terminal_a_large_removal_is_confirmed_by_the_person(loaded, tmp_pa
     assert len(_stored(loaded)) == 1
 
 
-def test_one_row_is_counted_in_the_singular(sotp, tmp_path):
+def test_one_row_is_counted_in_the_singular_and_a_new_database_is_private(sotp, tmp_path):
     rates = tmp_path / "rates.csv"
     rates.write_text("country,top_marginal_rate\nSpain,0.45\n")
     status, out, _ = sotp("import", "rates", str(rates), "--db", str(tmp_path / "new.db"))
@@ -149,6 +149,7 @@ def test_one_row_is_counted_in_the_singular(sotp, tmp_path):
     assert out.splitlines()[:2] == [
         f"Imported 1 tax rate from {rates} into {tmp_path / 'new.db'}.",
         "0 tax rates were stored before, 1 tax rate in the file: 1 added, 0 changed, 0 removed, 0 unchanged."]
+    assert (tmp_path / "new.db").stat().st_mode & 0o777 == 0o600   # created by the import: owner only
 
 
 def test_a_replaced_table_keeps_its_indexes_and_leaves_no_staging_table(sotp, loaded, tmp_path):
@@ -199,4 +200,31 @@ def test_a_big_import_does_not_hold_up_another_connections_writes(tmp_path):
           f"longest wait {max(waits) * 1000:.0f} ms")
     db = store.open_db(path)
     assert store.count(db, "grants") == 300_000
+    db.close()
+
+
+def test_an_import_killed_half_way_left_a_staging_table_that_the_next_import_replaces(sotp, loaded, tmp_path):
+    db = sqlite3.connect(loaded, isolation_level=None)
+    db.execute("CREATE TABLE grants_staging (employee_id TEXT, half_written TEXT)")
+    db.execute("INSERT INTO grants_staging VALUES ('E9', 'left by a killed import')")
+    db.close()
+    assert len(_stored(loaded)) == 4   # the live table was never touched
+    assert sotp("import", "grants", str(_grants_file(tmp_path, *GRANTS[:3])), "--db", str(loaded))[0] == 0
+    assert [row[:2] for row in _stored(loaded)] == [("E1", "0001"), ("E1", "0002"), ("E2", "0101")]
+
+
+def test_a_large_old_table_is_retired_in_chunks_and_its_rows_replaced(tmp_path, monkeypatch):
+    """Above SMALL_TABLE_ROWS the old table loses its indexes, then its rows a batch at a time, then itself."""
+    monkeypatch.setattr(store, "SMALL_TABLE_ROWS", 10)
+    monkeypatch.setattr(store, "_BATCH_ROWS", 7)
+    db = store.open_db(tmp_path / "sotp.db")
+    people = [(f"E{i:03d}", f"P {i}", f"p{i}@example.com", None, "Spain", 60, "employee", "active") for i in range(50)]
+    store.replace_rows(db, "employees", people, store.EMPLOYEE_COLUMNS, pause_seconds=0)
+    store.replace_rows(db, "employees", people[:30], store.EMPLOYEE_COLUMNS, pause_seconds=0)
+    tables = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    indexes = {r[0] for r in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    assert store.employee_ids(db) == [f"E{i:03d}" for i in range(30)]
+    assert not {t for t in tables if t.startswith("employees_")}
+    assert {"idx_employees_email", "idx_employees_slack"} <= indexes   # back to their names on the 2nd swap
+    assert store.employee_by_email(db, "P7@EXAMPLE.COM").employee_id == "E007"
     db.close()

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, process_env
+from cli_helpers import REPO, process_env
 
 from bot import demo
 

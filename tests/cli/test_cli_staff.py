@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from conftest import run_process
+from cli_helpers import run_process
 
 from bot.audit import AuditEvent, AuditLog
 from bot.outbox import Outbox

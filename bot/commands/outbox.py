@@ -15,8 +15,8 @@ from bot.commands._common import CommandError, common_parent, emit_json, json_pa
 from bot.commands.queue import as_json, first_line, pacific, table
 from bot.formatting import visible
 from bot.outbox import KINDS, STATUSES, Outbox, OutboxError, OutboxRow
+from handlers.messages import CHANNELS
 
-CHANNELS: tuple[str, ...] = ("slack", "email", "cli")
 DEFAULT_LIMIT = 200
 TEXT_WIDTH = 50
 

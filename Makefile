@@ -20,5 +20,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/sotp bench faq --questions ../shared/eval/dev_questions.jsonl
 
+# Everything a build, a run or the tests leave behind: the environment, the databases and
+# exports in var/, packaging metadata, and every cache.
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var build dist *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -44,43 +44,58 @@ from bot.calc.eligibility import (
 )
 from bot.calc.model_grid import ModelParameters, model_grid
 from bot.calc.records import Employee, Grant
-from bot.config import Settings, data_path, default_db_path
+from bot.config import Settings, data_path
 
 
 class UnknownEmployee(LookupError):
     """No employee with that id (or email, or Slack id) in the database."""
 
-    def __init__(self, key: str, employees_stored: int) -> None:
+    def __init__(self, key: str, employees_stored: int, suggestion: str | None = None) -> None:
         self.key = key
+        self.suggestion = suggestion
+        self.no_employees = employees_stored == 0
         if employees_stored == 0:
             message = ("no employees imported: load them with `sotp import employees FILE.csv` "
                        "(or `sotp demo-data` for a demo population)")
         else:
             message = f"no employee {key!r} in the database"
+            if suggestion:
+                message += f" (did you mean {suggestion}?)"
         super().__init__(message)
 
     def __str__(self) -> str:  # LookupError would quote the message
         return str(self.args[0])
 
 
+def employee_id(db: sqlite_utils.Database, text: str) -> str:
+    """The stored id a person meant: as typed, else in capitals ("e000096" is E000096).
+
+    Raises UnknownEmployee, suggesting the closest stored id when one is close.
+    """
+    typed = text.strip()
+    for candidate in dict.fromkeys((typed, typed.upper())):
+        if candidate and store.employee(db, candidate) is not None:
+            return candidate
+    stored = store.count(db, "employees")
+    suggestion = None
+    if stored and typed:
+        from rapidfuzz import fuzz, process
+
+        found = process.extractOne(typed.upper(), store.employee_ids(db), scorer=fuzz.ratio, score_cutoff=80)
+        suggestion = found[0] if found else None
+    raise UnknownEmployee(typed, stored, suggestion)
+
+
 # --- the database ------------------------------------------------------------------------
 
-def open_database(settings: Settings, *, explicit: bool, build_demo: bool = True,
-                  say: Callable[[str], None] | None = None) -> sqlite_utils.Database:
-    """Open the settings' database; build the demo population first if it is the missing default.
+def build_demo_database(path: Path, say: Callable[[str], None] | None = None) -> None:
+    """Write the demo population to a new database at path (the default database's first use)."""
+    from bot import demo  # only needed on first use
 
-    explicit: the path was given (--db, $SOTP_DB or a config file), so a missing
-    file is created empty (imports fill it). Only the embedded default path gets
-    the demo population on first use.
-    """
-    path = settings.db_path
-    if build_demo and not explicit and path == default_db_path() and not path.exists():
-        from bot import demo  # only needed on first use
-
-        (say or _stderr)(f"sotp: {path} did not exist: building the demo database "
-                         f"({demo.default_employees():,} synthetic people, seed {demo.default_seed()})")
-        demo.build_at(path)
-    return store.open_db(path)
+    (say or _stderr)(f"sotp: {path} did not exist: building the demo database "
+                     f"({demo.default_employees():,} synthetic people, seed {demo.default_seed()}, "
+                     "a few seconds)")
+    demo.build_at(path)
 
 
 def _stderr(message: str) -> None:
@@ -170,10 +185,11 @@ def context(db: sqlite_utils.Database, settings: Settings) -> CalcContext:
     )
 
 
-def person(db: sqlite_utils.Database, employee_id: str) -> tuple[Employee, list[Grant]]:
-    found = store.employee_with_grants(db, employee_id)
+def person(db: sqlite_utils.Database, employee_key: str) -> tuple[Employee, list[Grant]]:
+    found = store.employee_with_grants(db, employee_key)
     if found is None:
-        raise UnknownEmployee(employee_id, store.count(db, "employees"))
+        found = store.employee_with_grants(db, employee_id(db, employee_key))
+    assert found is not None
     return found
 
 

@@ -18,7 +18,7 @@ PACIFIC = ZoneInfo("America/Los_Angeles")
 
 
 def dollars(amount: Decimal) -> str:
-    """$1,234.56 (always cents)."""
+    """$1,234.56 (always cents); a negative amount is -$3.00, never $-3.00."""
     value = cents(amount)
     sign = "-" if value < 0 else ""
     return f"{sign}${abs(value):,.2f}"
@@ -26,6 +26,11 @@ def dollars(amount: Decimal) -> str:
 
 def count(n: int) -> str:
     return f"{n:,}"
+
+
+def plural(n: int, noun: str) -> str:
+    """'1 grant', '2,000 grants' (the nouns the assistant counts all take an s)."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[int] = ()) -> str:

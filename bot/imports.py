@@ -4,7 +4,11 @@ A file is read whole and every row checked (types, enumerations, dates, decimals
 countries, duplicates) before anything is written. A bad file is refused with
 every problem and its line number (the header is line 1); the data already in
 the database stay as they were. A valid file replaces the previous data of its
-kind in one transaction.
+kind: prepare() checks it (no database needed, so a refused file creates none),
+diff() says what would change (rows added, changed, removed; employees whose
+eligibility changes) and apply() swaps the new rows in (bot.store.replace_rows:
+a staging table, then one short transaction, so readers and writers never wait
+for a long import).
 
 Decisions the issue leaves open:
 - A grant whose employee_id is not among the imported employees is an error
@@ -68,6 +72,40 @@ class ImportRefused(Exception):
         if n > MAX_LISTED_PROBLEMS:
             lines.append(f"  ... and {n - MAX_LISTED_PROBLEMS} more")
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PreparedImport:
+    """A checked file, ready to replace the stored rows of its kind."""
+
+    kind: str
+    path: str
+    rows: list[tuple[Any, ...]]
+    columns: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ImportDiff:
+    """What replacing the stored rows of one kind with a file's rows changes."""
+
+    kind: str
+    before: int                 # rows stored now
+    after: int                  # rows in the file
+    added: int
+    changed: int
+    removed: int
+    became_eligible: tuple[str, ...] = ()     # employee ids, sorted
+    no_longer_eligible: tuple[str, ...] = ()
+
+    @property
+    def unchanged(self) -> int:
+        return self.after - self.added - self.changed
+
+    @property
+    def removes_most(self) -> bool:
+        """More than half of the stored rows would go: too big a change to make without asking."""
+        return self.removed * 2 > self.before
 
 
 @dataclass(frozen=True)
@@ -249,20 +287,24 @@ def _collect(path: Path, kind: str, required: Sequence[str],
     return parsed, problems
 
 
-def _finish(db: sqlite_utils.Database, kind: str, path: Path, rows: list[tuple[Any, ...]],
-            problems: list[str], columns: Sequence[str], notes: Sequence[str] = ()) -> ImportResult:
+def _finish(kind: str, path: Path, rows: list[tuple[Any, ...]], problems: list[str], columns: Sequence[str],
+            notes: Sequence[str] = ()) -> PreparedImport:
     if problems:
         raise ImportRefused(kind, path, problems)
     if not rows:
         raise ImportRefused(kind, path, ["the file has a header but no rows"])
-    before = store.count(db, kind)
-    store.replace_rows(db, kind, rows, columns)
-    return ImportResult(kind=kind, path=str(path), rows=len(rows), replaced=before, notes=tuple(notes))
+    return PreparedImport(kind=kind, path=str(path), rows=rows, columns=tuple(columns), notes=tuple(notes))
+
+
+def _employee_ids(db: sqlite_utils.Database | None) -> set[str]:
+    if db is None:
+        return set()
+    return {eid for (eid,) in db.conn.execute("SELECT employee_id FROM employees")}
 
 
 # --- one importer per kind ----------------------------------------------------------------
 
-def import_employees(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_employees(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
@@ -298,18 +340,18 @@ def import_employees(db: sqlite_utils.Database, path: str | Path) -> ImportResul
     rows, problems = _collect(path, "employees", ("employee_id", "name", "email", "country", "level",
                                                   "worker_type", "status"), check)
     notes: list[str] = []
-    if not problems and rows:
+    if not problems and rows and db is not None:
         ids = {r[0] for r in rows}
         orphans = sum(1 for (eid,) in db.conn.execute("SELECT employee_id FROM grants") if eid not in ids)
         if orphans:
             notes.append(f"{orphans:,} stored grants belong to employees not in this file; they are kept "
                          "but no one can see them until those employees are imported or grants re-imported")
-    return _finish(db, "employees", path, rows, problems, (*store.EMPLOYEE_COLUMNS, "time_zone"), notes)
+    return _finish("employees", path, rows, problems, (*store.EMPLOYEE_COLUMNS, "time_zone"), notes)
 
 
-def import_grants(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_grants(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
-    known = {eid for (eid,) in db.conn.execute("SELECT employee_id FROM employees")}
+    known = _employee_ids(db)
     seen: dict[tuple[str, str], int] = {}
 
     def check(line: int, row: dict[str, str], p: _RowProblems) -> tuple[Any, ...]:
@@ -347,10 +389,10 @@ def import_grants(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
 
     required = tuple(c for c in store.GRANT_COLUMNS if c != "cancelled")
     rows, problems = _collect(path, "grants", required, check)
-    return _finish(db, "grants", path, rows, problems, store.GRANT_COLUMNS)
+    return _finish("grants", path, rows, problems, store.GRANT_COLUMNS)
 
 
-def import_grid(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_grid(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[tuple[Decimal, date, bool, Decimal], int] = {}
 
@@ -374,10 +416,10 @@ def import_grid(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
                 row.get("price_per_option", "").strip())
 
     rows, problems = _collect(path, "grid", store.GRID_COLUMNS, check)
-    return _finish(db, "grid", path, rows, problems, store.GRID_COLUMNS)
+    return _finish("grid", path, rows, problems, store.GRID_COLUMNS)
 
 
-def import_rates(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_rates(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[str, int] = {}
 
@@ -395,10 +437,10 @@ def import_rates(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
                 row.get("basis", "").strip() or None, row.get("source", "").strip() or None)
 
     rows, problems = _collect(path, "rates", ("country", "top_marginal_rate"), check)
-    return _finish(db, "rates", path, rows, problems, ("country", "top_marginal_rate", "basis", "source"))
+    return _finish("rates", path, rows, problems, ("country", "top_marginal_rate", "basis", "source"))
 
 
-def import_rulings(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_rulings(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[str, int] = {}
     ruling_countries = tuple(c.name for c in countries.by_group("ruling"))
@@ -416,12 +458,12 @@ def import_rulings(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
         return (country.name if country else None, status)
 
     rows, problems = _collect(path, "rulings", ("country", "status"), check)
-    return _finish(db, "rulings", path, rows, problems, ("country", "status"))
+    return _finish("rulings", path, rows, problems, ("country", "status"))
 
 
-def import_elections(db: sqlite_utils.Database, path: str | Path) -> ImportResult:
+def _prepare_elections(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
-    known = {eid for (eid,) in db.conn.execute("SELECT employee_id FROM employees")}
+    known = _employee_ids(db)
 
     def check(line: int, row: dict[str, str], p: _RowProblems) -> tuple[Any, ...]:
         employee_id = _text(row, "employee_id", p)
@@ -436,18 +478,153 @@ def import_elections(db: sqlite_utils.Database, path: str | Path) -> ImportResul
 
     required = tuple(c for c in store.ELECTION_COLUMNS if c != "signed_form_received_at")
     rows, problems = _collect(path, "elections", required, check)
-    return _finish(db, "elections", path, rows, problems, store.ELECTION_COLUMNS)
+    return _finish("elections", path, rows, problems, store.ELECTION_COLUMNS)
 
 
-IMPORTERS: dict[str, Callable[[sqlite_utils.Database, str | Path], ImportResult]] = {
-    "employees": import_employees,
-    "grants": import_grants,
-    "grid": import_grid,
-    "rates": import_rates,
-    "rulings": import_rulings,
-    "elections": import_elections,
+PREPARERS: dict[str, Callable[[sqlite_utils.Database | None, str | Path], PreparedImport]] = {
+    "employees": _prepare_employees,
+    "grants": _prepare_grants,
+    "grid": _prepare_grid,
+    "rates": _prepare_rates,
+    "rulings": _prepare_rulings,
+    "elections": _prepare_elections,
 }
 
 
+def prepare(kind: str, path: str | Path, db: sqlite_utils.Database | None) -> PreparedImport:
+    """Check a whole file against the database (None: there is none yet); ImportRefused if it is bad."""
+    return PREPARERS[kind](db, path)
+
+
+# --- what an import changes ---------------------------------------------------------------
+
+# Per kind: how many leading columns identify a row (None: the whole row does, as for elections,
+# whose history has no key), and which columns hold decimals ("33.00" and "33.0000" are one price).
+_KEY_WIDTH: dict[str, int | None] = {"employees": 1, "grants": 2, "grid": 4, "rates": 1, "rulings": 1,
+                                     "elections": None}
+_DECIMAL_COLUMNS: dict[str, frozenset[str]] = {
+    "grants": frozenset({"exercise_price"}),
+    "grid": frozenset({"exercise_price", "average_closing_price", "price_per_option"}),
+    "rates": frozenset({"top_marginal_rate"}),
+}
+
+
+def _canonical(kind: str, columns: Sequence[str]) -> Callable[[Sequence[Any]], tuple[Any, ...]] | None:
+    """Rows with their decimal columns as Decimals, for kinds that have any (None: compare as they are)."""
+    decimal_at = [i for i, c in enumerate(columns) if c in _DECIMAL_COLUMNS.get(kind, ())]
+    if not decimal_at:
+        return None
+
+    def canon(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = list(row)
+        for i in decimal_at:
+            values[i] = Decimal(values[i])
+        return tuple(values)
+
+    return canon
+
+
+def _candidate(row: Sequence[Any]) -> bool:
+    """A grant row (GRANT_COLUMNS order) that may be an Eligible Option: a cheap filter before the exact rule."""
+    from bot.calc.eligibility import ELIGIBLE_PLANS
+
+    return row[4] in ELIGIBLE_PLANS and row[6] - row[7] - row[8] > 0 and float(row[5]) >= 32.99
+
+
+def diff(db: sqlite_utils.Database | None, prepared: PreparedImport) -> ImportDiff:
+    """Rows added, changed and removed, and whose eligibility changes, if prepared were applied.
+
+    One pass over the stored rows; rows are compared as written, and a row that differs
+    only in how a decimal is written ("33.00", "33.0000") is unchanged.
+    """
+    kind, columns = prepared.kind, prepared.columns
+    canon = _canonical(kind, columns)
+    width = _KEY_WIDTH[kind]
+    key_canon = canon if canon is not None and width is not None and any(
+        c in _DECIMAL_COLUMNS.get(kind, ()) for c in columns[:width]) else None
+
+    def key(row: Sequence[Any]) -> tuple[Any, ...]:
+        values = tuple(row) if key_canon is None else key_canon(row)
+        return values if width is None else values[:width]
+
+    new = {key(row): row for row in prepared.rows}
+    matched: set[tuple[Any, ...]] = set()
+    changed = removed = 0
+    touched: set[str] = set()                              # employee ids whose rows change
+    old_people: dict[str, tuple[Any, ...]] = {}            # employees kind: the stored records
+    old_grants: dict[str, list[tuple[Any, ...]]] = {}      # grants kind: stored candidate grants
+    if db is not None:
+        for row in db.conn.execute(f"SELECT {', '.join(columns)} FROM {kind}"):
+            k = key(row)
+            if kind == "employees":
+                old_people[row[0]] = row
+            elif kind == "grants" and _candidate(row):
+                old_grants.setdefault(row[0], []).append(row)
+            incoming = new.get(k)
+            if incoming is None:
+                removed += 1
+                touched.add(row[0])
+                continue
+            matched.add(k)
+            if tuple(incoming) != tuple(row) and (canon is None or canon(incoming) != canon(row)):
+                changed += 1
+                touched.add(row[0])
+    added = len(new) - len(matched)
+    gained: tuple[str, ...] = ()
+    lost: tuple[str, ...] = ()
+    if db is not None and kind in ("employees", "grants"):
+        touched.update(row[0] for k, row in new.items() if k not in matched)
+        if touched:
+            gained, lost = _eligibility_changes(db, kind, prepared.rows, touched, old_people, old_grants)
+    return ImportDiff(kind=kind, before=len(matched) + removed, after=len(prepared.rows), added=added,
+                      changed=changed, removed=removed, became_eligible=gained, no_longer_eligible=lost)
+
+
+def _eligibility_changes(db: sqlite_utils.Database, kind: str, rows: Sequence[tuple[Any, ...]],
+                         affected: set[str], old_people: dict[str, tuple[Any, ...]],
+                         old_grants: dict[str, list[tuple[Any, ...]]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Employees (among affected) who are Eligible Employees only before, or only after, the import."""
+    from bot.calc import is_eligible_option
+    from bot.calc.eligibility import employee_rule_reasons
+    from bot.calc.records import Employee
+
+    def eligible(employee: Employee | None, grant_rows: Sequence[tuple[Any, ...]]) -> bool:
+        return (employee is not None and not employee_rule_reasons(employee)
+                and any(is_eligible_option(store.grant_from_row(g)) for g in grant_rows))
+
+    if kind == "grants":
+        people = {e.employee_id: e for e in store.employees(db)} if len(affected) > 1000 else {
+            eid: store.employee(db, eid) for eid in affected}
+        new_grants: dict[str, list[tuple[Any, ...]]] = {}
+        for row in rows:
+            if row[0] in affected and _candidate(row):
+                new_grants.setdefault(row[0], []).append(row)
+        before = {eid: eligible(people.get(eid), old_grants.get(eid, ())) for eid in affected}
+        after = {eid: eligible(people.get(eid), new_grants.get(eid, ())) for eid in affected}
+    else:
+        stored = store.all_grants(db, candidates_only=True)
+        new_people = {row[0]: row for row in rows if row[0] in affected}
+
+        def eligible_person(records: dict[str, tuple[Any, ...]], eid: str) -> bool:
+            row = records.get(eid)
+            return (row is not None and not employee_rule_reasons(store.employee_from_row(row))
+                    and any(is_eligible_option(g) for g in stored.get(eid, ())))
+
+        before = {eid: eligible_person(old_people, eid) for eid in affected}
+        after = {eid: eligible_person(new_people, eid) for eid in affected}
+    gained = tuple(sorted(eid for eid in affected if after[eid] and not before[eid]))
+    lost = tuple(sorted(eid for eid in affected if before[eid] and not after[eid]))
+    return gained, lost
+
+
+def apply(db: sqlite_utils.Database, prepared: PreparedImport) -> ImportResult:
+    """Replace the stored rows of the file's kind with its rows (see bot.store.replace_rows)."""
+    before = store.count(db, prepared.kind)
+    store.replace_rows(db, prepared.kind, prepared.rows, prepared.columns)
+    return ImportResult(kind=prepared.kind, path=prepared.path, rows=len(prepared.rows), replaced=before,
+                        notes=prepared.notes)
+
+
 def import_file(db: sqlite_utils.Database, kind: str, path: str | Path) -> ImportResult:
-    return IMPORTERS[kind](db, path)
+    """Check a file and, if it is good, replace the stored rows of its kind (no questions asked)."""
+    return apply(db, prepare(kind, path, db))

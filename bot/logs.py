@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 _TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 
@@ -43,10 +44,26 @@ class OneLine(logging.Formatter):
         return head if not rest else head + "\n" + redact(rest)
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time (a redirection or a test may replace it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = None,
               tracebacks: bool = True) -> None:
     """Send the assistant's logs to stderr, or to log_file (its folder is created)."""
     root = logging.getLogger()
+    cli = logging.getLogger("sotp")   # the command line's own stderr handler: the service has this one
+    for old in list(cli.handlers):
+        if getattr(old, "_sotp_cli", False):
+            cli.removeHandler(old)
     for old in list(root.handlers):
         if getattr(old, "sotp", False):      # ours from an earlier call; leave others' alone
             root.removeHandler(old)
@@ -56,7 +73,7 @@ def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = 
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, encoding="utf-8")
     else:
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _Stderr()
     handler.setFormatter(OneLine(tracebacks=tracebacks))
     setattr(handler, "sotp", True)
     root.addHandler(handler)

@@ -8,12 +8,15 @@ tables in their own modules.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import itertools
+import re
 import time
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import sqlite_utils
 
@@ -111,17 +114,123 @@ def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
 
 # --- writes -------------------------------------------------------------------------
 
-def replace_rows(db: sqlite_utils.Database, kind: str, rows: Sequence[Sequence[Any]],
-                 columns: Sequence[str]) -> None:
-    """Replace every row of one kind in one transaction: all or nothing."""
+# A replacement is written into a staging table in short transactions, pausing between them
+# for longer than SQLite's busy handler sleeps (100 ms at most), so another connection's write
+# always finds the lock free within one chunk and a pause; then one short transaction swaps the
+# tables by renaming them. Nobody waits for the whole of a 2.7-million-row import.
+CHUNK_SECONDS = 0.25
+CHUNK_PAUSE_SECONDS = 0.11
+_BATCH_ROWS = 2_000
+SMALL_TABLE_ROWS = 100_000   # a table this small is dropped at once (well under 0.1 s)
+
+
+def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[Any]],
+                 columns: Sequence[str], *, chunk_seconds: float = CHUNK_SECONDS,
+                 pause_seconds: float = CHUNK_PAUSE_SECONDS) -> None:
+    """Replace every row of one kind: all or nothing, without holding the write lock for long.
+
+    Inside a transaction the caller already holds (the demo build writes two kinds at
+    once), the rows are replaced within it instead.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown data kind: {kind}")
-    placeholders = ", ".join("?" for _ in columns)
-    sql = f"INSERT INTO {kind} ({', '.join(columns)}) VALUES ({placeholders})"
+    insert = f"INSERT INTO {{table}} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    if db.conn.in_transaction:
+        with write_transaction(db):
+            db.conn.execute(f"DELETE FROM {kind}")
+            db.conn.executemany(insert.format(table=kind), rows)
+            _touch(db, kind)
+        return
+    staging, retired = f"{kind}_staging", f"{kind}_retired"
+    _retire(db, staging, chunk_seconds, pause_seconds)   # left by an import that was killed
+    _retire(db, retired, chunk_seconds, pause_seconds)
     with write_transaction(db):
-        db.conn.execute(f"DELETE FROM {kind}")
-        db.conn.executemany(sql, rows)
-        _touch(db, kind)
+        for statement in _staging_schema(db, kind, staging):
+            db.conn.execute(statement)
+    try:
+        source = iter(rows)
+        sql = insert.format(table=staging)
+        while True:
+            started = time.monotonic()
+            with write_transaction(db):
+                more = True
+                while time.monotonic() - started < chunk_seconds:
+                    batch = list(itertools.islice(source, _BATCH_ROWS))
+                    if batch:
+                        db.conn.executemany(sql, batch)
+                    if len(batch) < _BATCH_ROWS:
+                        more = False
+                        break
+            if not more:
+                break
+            time.sleep(pause_seconds)
+        with write_transaction(db):
+            db.conn.execute(f"ALTER TABLE {kind} RENAME TO {retired}")
+            db.conn.execute(f"ALTER TABLE {staging} RENAME TO {kind}")
+            _touch(db, kind)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            _retire(db, staging, chunk_seconds, pause_seconds)
+        raise
+    _retire(db, retired, chunk_seconds, pause_seconds)
+
+
+def _retire(db: sqlite_utils.Database, table: str, chunk_seconds: float, pause_seconds: float) -> None:
+    """Drop a table without holding the write lock for long: dropping 2.7 million rows at once
+    takes most of a second, so its indexes go one at a time and its rows a chunk at a time first."""
+    exists = db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
+    if exists is None:
+        return
+    rows = db.conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+    if rows <= SMALL_TABLE_ROWS:   # dropped in a few milliseconds: at once
+        with write_transaction(db):
+            db.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        return
+    indexes = db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                              "AND sql IS NOT NULL", (table,)).fetchall()
+    for (name,) in indexes:
+        with write_transaction(db):
+            db.conn.execute(f"DROP INDEX IF EXISTS {name}")
+        time.sleep(pause_seconds)
+    delete = f"DELETE FROM {table} WHERE rowid IN (SELECT rowid FROM {table} LIMIT {_BATCH_ROWS})"
+    while True:
+        started = time.monotonic()
+        with write_transaction(db):
+            emptied = False
+            while time.monotonic() - started < chunk_seconds:
+                if db.conn.execute(delete).rowcount < _BATCH_ROWS:
+                    emptied = True
+                    break
+        if emptied:
+            break
+        time.sleep(pause_seconds)
+    with write_transaction(db):
+        db.conn.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[str]:
+    """The live table's own CREATE statements (as migrations left it), for the staging table.
+
+    SQLite cannot rename an index, and the live table's index names are taken while
+    both tables exist, so each index alternates between its name and name + "_b".
+    The tables of imported data have no triggers and no views read them: the swap
+    would take a trigger away with the old table, so one is refused here, loudly.
+    """
+    rows = db.conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
+        "ORDER BY type = 'index', name", (kind,)).fetchall()
+    if any(kind_of == "trigger" for kind_of, _, _ in rows):
+        raise RuntimeError(f"the {kind} table has a trigger, which replace_rows cannot carry over to its "
+                           "staging table: extend bot.store._staging_schema first")
+    out = []
+    for kind_of, name, sql in rows:
+        if kind_of == "table":
+            out.append(re.sub(rf"^CREATE TABLE \"?{kind}\"?", f"CREATE TABLE {staging}", sql))
+        elif kind_of == "index":
+            other = name[:-2] if name.endswith("_b") else f"{name}_b"
+            out.append(re.sub(rf"^CREATE (UNIQUE )?INDEX \"?{re.escape(name)}\"? ON \"?{kind}\"?",
+                              lambda m: f"CREATE {m.group(1) or ''}INDEX {other} ON {staging}", sql))
+    return out
 
 
 def _touch(db: sqlite_utils.Database, kind: str) -> None:
@@ -193,6 +302,10 @@ def _grant(row: Sequence[Any]) -> Grant:
     eid, number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg = row
     return Grant(eid, number, _day(granted_on), kind, plan, _dec(price), granted, exercised, cancelled,
                  _day(expires), bool(myg))
+
+
+employee_from_row = _employee   # a row in EMPLOYEE_COLUMNS order, as stored or as an import reads it
+grant_from_row = _grant         # a row in GRANT_COLUMNS order
 
 
 def employee(db: sqlite_utils.Database, employee_id: str) -> Employee | None:

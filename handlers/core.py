@@ -382,6 +382,8 @@ class Conversation:
             if full is not None:
                 state.update(section=section, offer=None, choices=[])
                 return full
+        if state.get("intent") == "estimate" and state.get("price") and any(m.search(text) for m in p.more):
+            return self._estimate(turn, Decimal(state["price"]))   # the whole estimate after a change
         if state.get("section") and any(m.search(text) for m in p.more):
             full = self.assistant.full_section(state["section"])
             if full is not None:
@@ -405,7 +407,7 @@ class Conversation:
                 and not (decision.asked_about or decision.mentioned or decision.claims)):
             price = find_price(text)
             if price is not None:
-                return self._estimate(turn, price)
+                return self._estimate(turn, price, followup=True)
         if state.get("offer") == "dispute" and any(m.search(text) for m in p.dispute):
             return self._open_ticket(turn, f"{text}\n\n(About the eligibility shown to the employee.)",
                                      _country_names(text), "eligibility", category="data-error")
@@ -469,8 +471,9 @@ class Conversation:
         return store.rulings(self.db, self.settings).get(country, "pending")
 
     # --------------------------------------------------------------- personal
-    def _estimate(self, turn: _Turn, price: Decimal | None) -> Reply:
+    def _estimate(self, turn: _Turn, price: Decimal | None, *, followup: bool = False) -> Reply:
         employee = turn.employee
+        previous = (turn.state.get("price"), turn.state.get("total")) if followup else (None, None)
         if employee is None:
             return self.assistant.estimate_without_records()
         turn.state.update(offer=None, choices=[])
@@ -492,7 +495,11 @@ class Conversation:
                                       self.t.text("deadline.line", deadline=deadline_sentence(
                                           self.settings.election_deadline))), sections, privacy="private")
         if price is not None:
-            turn.state["price"] = str(price)
+            turn.state.update(price=str(price), total=str(result.total_payment))
+        if price is not None and previous[0] and previous[1]:
+            # A follow-up at another price shows what changed, not the whole estimate again.
+            return personal.estimate_change_reply(self.t, employee, result, Decimal(previous[0]),
+                                                  Decimal(previous[1]))
         return personal.estimate_reply(self.t, employee, result, price_named=price is not None)
 
     def _eligibility_check(self, turn: _Turn) -> Reply:

@@ -14,7 +14,13 @@ from typing import Sequence
 from bot import countries
 from bot.calc import Estimate
 from bot.calc.eligibility import EmployeeEligibility
-from bot.calc.estimate import ILLUSTRATIVE_NOTE, PRE_TAX_NOTE, US_DOLLARS_NOTE
+from bot.calc.estimate import (
+    ASSUMED_ACP_NOTE,
+    ESTIMATED_SCHEDULE_NOTE,
+    ILLUSTRATIVE_NOTE,
+    PRE_TAX_NOTE,
+    US_DOLLARS_NOTE,
+)
 from bot.calc.records import Employee, format_price
 from bot.calc.schedule import TWO_CONTINGENT_LEVEL
 from bot.elections import ElectionStatus
@@ -43,6 +49,44 @@ def _where(employee: Employee) -> str:
     return f"employed in {employee.country}"
 
 
+def _followup(t: Templates, asked: Decimal) -> str:
+    """The follow-up suggestion, naming a price other than the one just asked."""
+    other = next((Decimal(p) for p in t.raw["estimate"]["followup_prices"] if Decimal(p) != asked),
+                 Decimal(t.raw["estimate"]["followup_prices"][0]))
+    return t.text("estimate.followup", other=f"${other:.0f}" if other == other.to_integral() else _price(other))
+
+
+def _schedule_table(estimate: Estimate) -> str:
+    rows = [[KIND_LABELS[i.kind], long_date(i.employed_through), long_date(i.expected_by),
+             dollars(i.amount), dollars(i.interest) if i.interest is not None else "-"]
+            for i in estimate.schedule]
+    return _code(table(["Payment", "Employed through", "Expected by", "Amount", "Est. interest"], rows,
+                       right=(3, 4)))
+
+
+def estimate_change_reply(t: Templates, employee: Employee, estimate: Estimate, previous_price: Decimal,
+                          previous_total: Decimal) -> Reply:
+    """A follow-up at another price: the new total beside the last one and the new schedule, nothing repeated."""
+    sections = tuple(t.raw["estimate"]["sections"])
+    acp = _price(estimate.average_closing_price)
+    difference = estimate.total_payment - previous_total
+    key = "estimate.change_more" if difference > 0 else "estimate.change_less" if difference < 0 else (
+        "estimate.change_same")
+    lead = t.text(key, price=acp, total=dollars(estimate.total_payment), difference=dollars(abs(difference)),
+                  previous=_price(previous_price), previous_total=dollars(previous_total))
+    price_notes = {ASSUMED_ACP_NOTE.format(price=format_price(estimate.average_closing_price)),
+                   ESTIMATED_SCHEDULE_NOTE, ILLUSTRATIVE_NOTE}
+    parts = [
+        lead,
+        t.text("estimate.schedule", price=acp, where=_where(employee), level=str(employee.level)),
+        _schedule_table(estimate),
+        _bullets(t.text("estimate.notes"), [n for n in estimate.notes if n in price_notes]),
+        t.text("estimate.change_rest", price=acp),
+        _followup(t, estimate.average_closing_price),
+    ]
+    return Reply("estimate", tuple(parts), sections, privacy="private")
+
+
 def estimate_reply(t: Templates, employee: Employee, estimate: Estimate, *, price_named: bool) -> Reply:
     """The Tool's Steps 2 and 3 for this employee; without a named price, the $23-$31 table only."""
     sections = tuple(t.raw["estimate"]["sections"])
@@ -61,21 +105,17 @@ def estimate_reply(t: Templates, employee: Employee, estimate: Estimate, *, pric
                    dollars(g.payment)] for g in estimate.grants]
     grant_rows.append(["Total", "", "", "", count(sum(g.options for g in estimate.grants)), "",
                        dollars(estimate.total_payment)])
-    schedule_rows = [[KIND_LABELS[i.kind], long_date(i.employed_through), long_date(i.expected_by),
-                      dollars(i.amount), dollars(i.interest) if i.interest is not None else "-"]
-                     for i in estimate.schedule]
     parts = [
         t.text("estimate.lead", price=acp, total=dollars(estimate.total_payment)),
         t.text("estimate.grants", price=acp),
         _code(table(["Grant", "Grant date", "Type", "Grant price", "Options", "Price/option", "Payment"],
                     grant_rows, right=(4, 5, 6))),
         t.text("estimate.schedule", price=acp, where=_where(employee), level=str(employee.level)),
-        _code(table(["Payment", "Employed through", "Expected by", "Amount", "Est. interest"],
-                    schedule_rows, right=(3, 4))),
+        _schedule_table(estimate),
         t.text("estimate.table"),
         price_table,
         _bullets(t.text("estimate.notes"), estimate.notes),
-        t.text("estimate.followup"),
+        _followup(t, estimate.average_closing_price),
     ]
     return Reply("estimate", tuple(parts), sections, privacy="private")
 

@@ -31,6 +31,9 @@ def _modules_after(tmp_path: Path, *argv: str) -> set[str]:
 
 
 def test_a_one_shot_ask_imports_neither_the_other_commands_nor_the_holiday_calendars(tmp_path):
+    from bot.store import open_db
+
+    open_db(tmp_path / "sotp.db").close()
     modules = _modules_after(tmp_path, "ask", "--db", str(tmp_path / "sotp.db"), "--json", "when is the deadline?")
     assert "handlers.core" in modules and "bot.commands.ask" in modules
     assert [m for m in NOT_NEEDED_BY_ASK if m in modules] == []

@@ -1,4 +1,4 @@
-"""`sotp bench calc`: speed of the shared calculation module on the database's population.
+"""`sotp bench calc`: how fast personal estimates and population totals are computed on the database's population.
 
 1. Single estimates: random Eligible Employees, each estimate = load the employee
    and grants from SQLite + the full estimate (grants, $23-$31 table, schedule

@@ -1,6 +1,6 @@
 """`sotp bench remind`: one reminder wave for a whole population, timed, with its peak memory.
 
-The benchmark builds a demo population (bot.demo) cut so that exactly N people
+The benchmark builds a synthetic demo population cut so that exactly N people
 are Eligible Employees, gives a share of them Slack ids (all, by default: the
 heaviest wave, one Slack DM and one email each) and election records of every
 kind, then runs one pass of the planner in a child process at a moment when a

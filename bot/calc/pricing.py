@@ -13,7 +13,7 @@ from typing import Iterable, Sequence
 
 from bot.calc.errors import CalcError, InvalidPrice, PriceOutOfRange, SeriesMissing
 from bot.calc.money import calc_context, round_up_4
-from bot.calc.records import GridPoint, SeriesKey, format_price
+from bot.calc.records import GridPoint, SeriesKey, dollar_price, format_price
 
 MAX_ASSUMED_ACP = Decimal("40.00")   # Q7, s2: the Tool's calculator goes "up to $40 per share"
 _CACHE_LIMIT = 64                    # distinct ACPs whose per-Series prices are kept
@@ -157,7 +157,7 @@ def validate_assumed_acp(acp: Decimal) -> Decimal:
     if not isinstance(acp, Decimal) or not acp.is_finite():
         raise InvalidPrice(f"{acp!r} is not a price: give a number of dollars such as 27.50", acp)
     if acp <= 0:
-        raise InvalidPrice(f"an Average Closing Price of ${format_price(acp)} is not possible: "
+        raise InvalidPrice(f"an Average Closing Price of {dollar_price(acp)} is not possible: "
                            "it must be more than $0.00", acp)
     if acp > MAX_ASSUMED_ACP:
         raise InvalidPrice(f"an assumed Average Closing Price of ${format_price(acp)} is above $40.00, "

@@ -77,6 +77,11 @@ def format_price(price: Decimal) -> str:
     return f"{cents:f}" if cents == price else f"{price.normalize():f}"
 
 
+def dollar_price(price: Decimal) -> str:
+    """format_price with its dollar sign, the sign of a negative price first: "-$3.00", "$42.9063"."""
+    return f"-${format_price(-price)}" if price < 0 else f"${format_price(price)}"
+
+
 @dataclass(frozen=True, slots=True)
 class GridPoint:
     series: SeriesKey

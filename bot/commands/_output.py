@@ -12,17 +12,17 @@ from typing import Callable
 import sqlite_utils
 
 from bot.calc import CalcError
-from bot.commands._common import CommandError
+from bot.commands._common import CommandError, open_database
 from bot.config import Settings
-from bot.figures import UnknownEmployee, open_database
+from bot.figures import UnknownEmployee
 from bot.formatting import count, dollars, notes, table
 
 __all__ = ["calc_errors", "count", "database", "dollars", "notes", "table"]
 
 
 def database(args: argparse.Namespace, settings: Settings) -> sqlite_utils.Database:
-    """The command's database: --db as given, else the default (built as the demo on first use)."""
-    return open_database(settings, explicit=getattr(args, "db", None) is not None)
+    """The command's database: the one named, which must exist, else the demo default (built on first use)."""
+    return open_database(args, settings)
 
 
 def calc_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from bot.calc import average_closing_price
-from bot.commands._common import CommandError, common_parent, emit_json, json_parent
+from bot.commands._common import CommandError, emit_json, json_parent
 from bot.commands._output import calc_errors
 
 _PRICE = re.compile(r"^\$?(\d+(\.\d*)?|\.\d+)$")
@@ -28,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "acp", help="the Average Closing Price of the closing prices in a CSV file",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parent(), json_parent()])
+        parents=[json_parent()])
     parser.add_argument("file", metavar="CLOSES.csv", help="CSV with date,close rows (YYYY-MM-DD, dollars)")
     parser.set_defaults(func=run)
 

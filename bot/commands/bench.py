@@ -1,7 +1,11 @@
-"""`sotp bench NAME`: measurements of the assistant, one sub-benchmark per module in bot.benchmarks.
+"""`sotp bench NAME`: measure the assistant (administrators).
 
-Each module in BENCHMARKS exposes register(subparsers) and sets `func` on its
-parser, like the top-level commands. Adding a benchmark is one line here.
+faq: how often questions get the right kind of answer and the right section of
+the Notice, and how fast; calc: how fast personal estimates and the population
+totals are computed; calibration: the population's Total Payments beside the
+figures the Notice publishes; import: how long a large import takes and how long
+other writers wait meanwhile. The figures are reported for people to read; the
+README lists the latest ones.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ BENCHMARKS: tuple[str, ...] = (
     "slack",
     "remind",
     "email",
+    "imports",
 )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = subparsers.add_parser("bench", help="measure answer quality, speed and calibration (reported, never asserted in tests)",
+    parser = subparsers.add_parser("bench", help="measure answer quality, speed and calibration (administrators)",
                                    description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
     benches = parser.add_subparsers(dest="benchmark", metavar="NAME", required=True)

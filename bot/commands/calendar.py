@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from bot.calc import ProgramCalendar
-from bot.commands._common import calendar_parent, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import calendar_parent, config_parent, emit_json, json_parent, settings_from_args
 from bot.commands._output import calc_errors
 from bot.figures import calendar_for
 
@@ -16,8 +16,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "calendar", help="Election Deadline, Averaging Period, payment and vesting dates",
         description="The program calendar (Notice Q6, Q11, Q21, Sections 1, 2, 7): Election Deadline, "
                     "Averaging Period, Available Trading Days, JPMorgan's payment date, vesting dates "
-                    "and the extension of expiration dates. Needs no database.",
-        parents=[common_parent(), json_parent(), calendar_parent()])
+                    "and the extension of expiration dates.",
+        parents=[config_parent(), json_parent(), calendar_parent()])
     parser.set_defaults(func=run)
 
 

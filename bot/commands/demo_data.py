@@ -1,9 +1,10 @@
 """`sotp demo-data`: write a synthetic population shaped like the real one (deterministic).
 
-Replaces the employees and grants of the database (default: the demo database)
-in one transaction; an imported Pricing Grid, rates and rulings are kept. The
-shape is bot/data/demo_population.toml; the same --employees and --seed always
-give the same rows.
+Replaces the employees and grants of the database (default: the demo database
+var/sotp.db; a new --db PATH is created) in one transaction; an imported Pricing
+Grid, rates and rulings are kept. Nobody in it is real. The same --employees and
+--seed always give the same people; the population's shape (countries, levels,
+grants) is set in the file demo_population.toml shipped with the assistant.
 """
 
 from __future__ import annotations

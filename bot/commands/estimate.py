@@ -1,8 +1,12 @@
-"""`sotp estimate --employee ID --price 27.00`: Total Payment, the $23-$31 table and the payout schedule.
+"""`sotp estimate --employee ID --price 27.00`: an employee's Total Payment at an assumed Average Closing Price.
 
-The figures come from bot.figures (the shared calculation module with this
-database's data); the schedule's dates follow the calendar flags. Without an
-imported Pricing Grid the figures are illustrative (model grid) and say so.
+Shows each Eligible Option's price per option and payment, the payout schedule
+for the employee's country and Employee Level (with the estimated interest on
+each Contingent Payment), and the Total Payment at the Employee Election Tool's
+table of prices from $23 to $31. These are the same figures the assistant gives
+the employee. They are estimates: the actual Total Payment is known only after
+the Averaging Period. Until the Pricing Grid is imported they are illustrative
+(model prices) and say so. The calendar options change the dates for this run only.
 """
 
 from __future__ import annotations
@@ -51,7 +55,9 @@ def as_json(est: Estimate) -> dict[str, Any]:
                     "payment": money_str(g.payment)} for g in est.grants],
         "total_payment": money_str(est.total_payment),
         "schedule": [{"kind": i.kind, "employed_through": i.employed_through.isoformat(),
-                      "expected_by": i.expected_by.isoformat(), "amount": money_str(i.amount)}
+                      "expected_by": i.expected_by.isoformat(), "amount": money_str(i.amount),
+                      # Added key: the estimated Contingent Interest Payment (null for the Initial Payment).
+                      "estimated_interest": None if i.interest is None else money_str(i.interest)}
                      for i in est.schedule],
         "table": [{"price": format_price(p), "total_payment": money_str(t)} for p, t in est.table],
         "notes": list(est.notes),

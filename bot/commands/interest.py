@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 
 from bot.calc import MonthlyRates, contingent_interest, money_str
-from bot.commands._common import CommandError, _date, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import CommandError, _date, config_parent, emit_json, json_parent, settings_from_args
 from bot.commands._output import calc_errors, dollars
 from bot.figures import monthly_rates
 
@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "interest", help="Contingent Interest Payment on a Contingent Payment",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
-        parents=[common_parent(), json_parent()])
+        parents=[config_parent(), json_parent()])
     parser.add_argument("--principal", required=True, metavar="DOLLARS",
                         help="the Contingent Payment, e.g. 10000.00")
     parser.add_argument("--from", dest="start", required=True, type=_date, metavar="YYYY-MM-DD",

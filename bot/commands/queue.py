@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import sys
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Sequence
 
 from bot.audit import AuditLog
 from bot.business_hours import PACIFIC, BusinessHours
-from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import CommandError, common_parent, emit_json, json_parent, open_database, settings_from_args
 from bot.config import Settings
+from bot.formatting import visible
+from handlers.hardening import storable
 from bot.outbox import OutboxRow
 from bot.queue import STATUSES, Queue, QueueError, Ticket, TicketMessage
-from bot.store import open_db
 
 TEXT_WIDTH = 60  # characters of a ticket's first line shown in a listing
+MAX_STAFF_NAME = 80
+MAX_REPLY = 20_000   # characters of a staff reply (the same limit the assistant reads of a message)
 
 
 def _moment(text: str) -> datetime:
@@ -32,12 +37,39 @@ def _moment(text: str) -> datetime:
     return moment.astimezone(timezone.utc)
 
 
+def staff_name(text: str) -> str:
+    """--as: 1 to 80 printable characters, as the thread and the requester will see them."""
+    name = text.strip()
+    if not name:
+        raise argparse.ArgumentTypeError("give your name, as the thread shows it (e.g. --as \"Pat Lee\")")
+    if len(name) > MAX_STAFF_NAME:
+        raise argparse.ArgumentTypeError(f"a name is at most {MAX_STAFF_NAME} characters; this one has {len(name)}")
+    if not name.isprintable():
+        raise argparse.ArgumentTypeError(f"a name must be printable characters only, got '{visible(name)}'")
+    return name
+
+
+class _ActionParser(argparse.ArgumentParser):
+    """Lets the optional reply text follow the options (`reply CC-1 --as Pat "Done."`).
+
+    argparse fills an optional positional with nothing when an option comes between it
+    and the positional before it; the text then arrives as an unrecognized argument.
+    """
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        namespace, extras = super().parse_known_args(args, namespace)
+        if getattr(namespace, "text", "") is None and extras and (extras[0] == "-" or not extras[0].startswith("-")):
+            namespace.text, extras = extras[0], extras[1:]
+        return namespace, extras
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "queue", help="work the compchng queue (Stock Services staff)",
         description="List, read, claim, answer and resolve compchng tickets. Replies are queued for the "
                     "requester's own channel and address; the Slack and email transports deliver them.")
-    commands = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    commands = parser.add_subparsers(dest="queue_command", metavar="ACTION", required=True,
+                                     parser_class=_ActionParser)
     base = [common_parent(), json_parent()]
 
     p = commands.add_parser("list", parents=base, help="list tickets, oldest first",
@@ -54,21 +86,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = commands.add_parser("claim", parents=base, help="take a ticket (re-assigns a claimed one)",
                             description="Claim an open ticket, or re-assign a claimed one to yourself.")
     p.add_argument("id", metavar="ID", help="ticket id, e.g. CC-000042")
-    p.add_argument("--as", dest="staff", required=True, metavar="NAME", help="your name, as the thread shows it")
+    p.add_argument("--as", dest="staff", required=True, type=staff_name, metavar="NAME",
+                   help="your name, as the thread and the requester see it (1-80 characters)")
     p.set_defaults(func=_claim)
 
     p = commands.add_parser("reply", parents=base, help="answer the requester (queued for their channel)",
-                            description="Add a reply to the thread and queue it for the requester's channel. "
-                                        "An open ticket becomes claimed by you.")
+                            description="Add a reply to the thread and queue it for the requester's own channel "
+                                        "and address. An open ticket becomes claimed by you. Give the reply in "
+                                        "quotes, or with --file (a UTF-8 text file; - reads what you type or "
+                                        f"pipe in), at most {MAX_REPLY:,} characters.")
     p.add_argument("id", metavar="ID", help="ticket id, e.g. CC-000042")
-    p.add_argument("text", help="the reply, in quotes")
-    p.add_argument("--as", dest="staff", required=True, metavar="NAME", help="your name, as the thread shows it")
+    p.add_argument("text", nargs="?", help="the reply, in quotes (or - to read it from standard input)")
+    p.add_argument("--file", metavar="PATH", help="read the reply from this file (- for standard input)")
+    p.add_argument("--as", dest="staff", required=True, type=staff_name, metavar="NAME",
+                   help="your name, as the thread and the requester see it (1-80 characters)")
     p.set_defaults(func=_reply)
 
     p = commands.add_parser("resolve", parents=base, help="close a ticket",
                             description="Resolve a ticket, with an optional note for the record.")
     p.add_argument("id", metavar="ID", help="ticket id, e.g. CC-000042")
-    p.add_argument("--as", dest="staff", required=True, metavar="NAME", help="your name, as the thread shows it")
+    p.add_argument("--as", dest="staff", required=True, type=staff_name, metavar="NAME",
+                   help="your name, as the thread and the requester see it (1-80 characters)")
     p.add_argument("--note", metavar="TEXT", help="how it was resolved (kept with the ticket, not sent)")
     p.set_defaults(func=_resolve)
 
@@ -99,8 +137,10 @@ def format_age(age: timedelta) -> str:
 
 
 def first_line(text: str, width: int = TEXT_WIDTH) -> str:
+    """The first non-blank line, cut to width, with control and escape characters shown, not obeyed."""
     line = next((part.strip() for part in text.splitlines() if part.strip()), "")
-    return line if len(line) <= width else line[: width - 1] + "…"
+    line = line if len(line) <= width else line[: width - 1] + "…"
+    return visible(line)
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -124,20 +164,21 @@ def as_json(record: Ticket | TicketMessage | OutboxRow) -> dict[str, Any]:
 def _ticket_rows(tickets: Sequence[Ticket], now: datetime,
                  extra: Callable[[Ticket], Sequence[str]] = lambda t: ()) -> list[list[str]]:
     return [
-        [t.id, t.status, t.category, format_age(now - t.created_at), *extra(t), t.requester, first_line(t.text)]
+        [t.id, t.status, t.category, format_age(now - t.created_at), *extra(t), visible(t.requester),
+         first_line(t.text)]
         for t in tickets
     ]
 
 
 def _who(requester: str, channel: str, address: str) -> str:
-    return f"{requester} via {channel}" + ("" if address == requester else f" ({address})")
+    return visible(f"{requester} via {channel}" + ("" if address == requester else f" ({address})"))
 
 
 # -- commands ---------------------------------------------------------------------------------------
 
 def _queue(args: argparse.Namespace) -> tuple[Queue, Settings]:
     settings = settings_from_args(args)
-    db = open_db(settings.db_path)
+    db = open_database(args, settings)
     return Queue(db, AuditLog(db)), settings
 
 
@@ -175,7 +216,7 @@ def _show(args: argparse.Namespace) -> int:
     lines = [
         f"{ticket.id}  {ticket.status}  {ticket.category}",
         f"Requester:   {_who(ticket.requester, ticket.channel, ticket.requester_address)}",
-        f"Assignee:    {ticket.assignee or '-'}",
+        f"Assignee:    {visible(ticket.assignee or '-')}",
         f"Opened:      {pacific(ticket.created_at)}",
         f"Updated:     {pacific(ticket.updated_at)}",
         f"Staff reply: {pacific(ticket.last_staff_reply_at) if ticket.last_staff_reply_at else 'none yet'}",
@@ -183,18 +224,19 @@ def _show(args: argparse.Namespace) -> int:
     if ticket.resolved_at is not None:
         lines.append(f"Resolved:    {pacific(ticket.resolved_at)}")
         if ticket.resolution_note:
-            lines.append(f"Note:        {ticket.resolution_note}")
+            lines.append(f"Note:        {visible(ticket.resolution_note)}")
     lines += ["", "Thread:"]
     for message in thread:
-        lines.append(f"  {pacific(message.created_at)}  {message.author_kind} {message.author}")
-        lines += [f"    {line}" for line in message.text.splitlines()]
+        lines.append(f"  {pacific(message.created_at)}  {message.author_kind} {visible(message.author)}")
+        lines += [f"    {line}" for line in visible(message.text).splitlines()]
     if outbox:
         lines += ["", "Queued for the requester:"]
         for item in outbox:
             state = {"sent": f"delivered {pacific(item.sent_at)}" if item.sent_at else "delivered",
-                     "pending": "not delivered yet", "failed": f"NOT DELIVERED: {item.last_error}",
+                     "pending": "not delivered yet", "failed": f"NOT DELIVERED: {visible(item.last_error or '')}",
                      "cancelled": "cancelled"}[item.status]
-            lines.append(f"  #{item.id}  {pacific(item.created_at)}  to {item.recipient} via {item.channel}: {state}")
+            lines.append(f"  #{item.id}  {pacific(item.created_at)}  to {visible(item.recipient)} via {item.channel}: "
+                         f"{state}")
     print("\n".join(lines))
     return 0
 
@@ -215,10 +257,41 @@ def _claim(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reply_text(args: argparse.Namespace) -> str:
+    """The reply from the argument, a file or standard input: UTF-8, not empty, at most MAX_REPLY characters."""
+    source = args.file if args.file is not None else ("-" if args.text == "-" else None)
+    if source is not None and args.text not in (None, "-"):
+        raise CommandError("give the reply either in quotes or with --file, not both")
+    if source is None:
+        if not args.text:
+            raise CommandError('give the reply in quotes, or with --file PATH (--file - reads standard input)')
+        text, where = args.text, "the reply"
+    else:
+        where = "standard input" if source == "-" else source
+        try:
+            data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {source}: {exc.strerror}") from exc
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise CommandError(f"{where} is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line}); "
+                               "nothing was sent") from None
+    text = storable(text).strip("\n")
+    if not text.strip():
+        raise CommandError(f"{where} is empty: nothing was sent")
+    if len(text) > MAX_REPLY:
+        raise CommandError(f"{where} has {len(text):,} characters; a reply is at most {MAX_REPLY:,}: "
+                           "nothing was sent")
+    return text
+
+
 def _reply(args: argparse.Namespace) -> int:
+    text = _reply_text(args)
     queue, _ = _queue(args)
     try:
-        item = queue.reply(args.id, args.staff, args.text, datetime.now(timezone.utc))
+        item = queue.reply(args.id, args.staff, text, datetime.now(timezone.utc))
         ticket = queue.get(args.id)
     except QueueError as exc:
         raise CommandError(str(exc)) from exc

@@ -4,7 +4,7 @@ After the Averaging Period, the final Average Closing Price is recorded (once:
 it is final; the same price again only completes the emails). Each Eligible
 Employee whose election to participate was on record at the Election Deadline
 then gets one email that the Total Payment is available on https://stock, with
-their own Total Payment and payout schedule from the shared calculation module.
+their own Total Payment and payout schedule computed exactly as every estimate the assistant gives.
 The figures need the imported Pricing Grid; --allow-illustrative sends the
 model grid's figures, marked illustrative, for demonstrations only.
 """

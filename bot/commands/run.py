@@ -62,9 +62,10 @@ def _wait_until_running(health: Path, started: float, child: subprocess.Popen[by
 
 def _demo_employee(args: argparse.Namespace) -> str | None:
     from bot import store
-    from bot.figures import eligibility_for, open_database
+    from bot.commands._common import open_database
+    from bot.figures import eligibility_for
 
-    db = open_database(settings_from_args(args), explicit=args.db is not None)
+    db = open_database(args, settings_from_args(args))
     for employee_id in store.employee_ids(db)[:200]:
         if eligibility_for(db, employee_id).eligible:
             return employee_id

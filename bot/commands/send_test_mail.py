@@ -28,10 +28,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _demo_sender(args: argparse.Namespace) -> str:
     from bot import store
-    from bot.figures import eligibility_for, open_database
+    from bot.commands._common import open_database
+    from bot.figures import eligibility_for
 
     settings = settings_from_args(args)
-    db = open_database(settings, explicit=args.db is not None)
+    db = open_database(args, settings)
     for employee_id in store.employee_ids(db)[:500]:
         if eligibility_for(db, employee_id).eligible:
             found = store.employee(db, employee_id)

@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bot.commands._common import CommandError, common_parent, emit_json, json_parent, settings_from_args
+from bot.commands._common import (CommandError, common_parent, emit_json, json_parent, open_database,
+                                  settings_from_args)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,10 +49,11 @@ def run_service(args: argparse.Namespace) -> int:
     level = (getattr(args, "log_level", None) or str(section.get("log_level", "INFO"))).upper()
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise CommandError(f"serve.log_level: expected DEBUG, INFO, WARNING or ERROR, got {level!r}")
+    open_database(args, settings).close()     # a named database must exist; the demo default is built
     logs.configure(level, log_file=getattr(args, "log_file", None))
     state_dir = Path(str(section.get("state_dir", "var")))
     clock = clocks.from_settings(settings, speed=getattr(args, "clock_speed", None))
-    connections = Connections(settings.db_path)
+    connections = Connections(settings.db_path, create=False)
     conversation = Conversation(connections, settings, clock=clock)
     context = ServeContext(settings, connections, conversation, clock, args, state_dir)
     components = [*builtin_components(context), *(c for module in serve_modules() for c in module.components(context))]

@@ -77,10 +77,13 @@ def test_estimate_json_with_an_imported_grid(sotp, loaded):
     assert out["total_payment"] == "22376.86"
     # General schedule, Level 62: Initial = max(0.3333 x 22,376.86 = 7,458.21, 20,000.00) = 20,000.00;
     # the first Contingent Payment is the rest, 2,376.86, vesting E + 2 years = 2005-12-09.
+    # The estimated interest on the Contingent Payment is `sotp interest --principal 2376.86
+    # --from 2003-12-12 --to 2005-12-09 --rate 0.0095` (the assumed rate): 45.45; none on the Initial Payment.
     assert out["schedule"] == [
-        {"kind": "initial", "employed_through": "2003-11-12", "expected_by": "2003-12-31", "amount": "20000.00"},
+        {"kind": "initial", "employed_through": "2003-11-12", "expected_by": "2003-12-31", "amount": "20000.00",
+         "estimated_interest": None},
         {"kind": "first_contingent", "employed_through": "2005-12-09", "expected_by": "2005-12-31",
-         "amount": "2376.86"},
+         "amount": "2376.86", "estimated_interest": "45.45"},
     ]
     table = {row["price"]: row["total_payment"] for row in out["table"]}
     assert list(table) == [f"{p}.00" for p in range(23, 32)]
@@ -121,12 +124,21 @@ def test_an_unknown_employee_is_an_error(sotp, loaded):
         2, {"error": "no employee 'E999999' in the database"})
 
 
-def test_an_explicit_new_database_is_created_empty_and_says_no_employees(sotp, tmp_path):
-    path = tmp_path / "new" / "empty.db"
+def test_a_named_database_that_does_not_exist_is_refused_and_nothing_is_created(sotp, tmp_path):
+    path = tmp_path / "typo" / "x.db"
     status, out = sotp("eligibility", "--employee", "E000001", "--db", str(path), "--json")
     assert status == 2
-    assert out["error"].startswith("no employees imported")
-    assert path.exists()
+    assert out["error"] == (
+        f"no database at {path}; nothing was created. Check the path, or create it: "
+        f"`sotp demo-data --db {path}` writes a synthetic population, "
+        f"`sotp import employees FILE.csv --db {path}` loads real records")
+    assert not (tmp_path / "typo").exists()
+
+
+def test_an_empty_database_says_no_employees_imported(sotp, db, db_path):
+    status, out = sotp("eligibility", "--employee", "E000001", "--db", str(db_path), "--json")
+    assert status == 2
+    assert out["error"].startswith("no employees imported: load them with `sotp import employees FILE.csv`")
 
 
 def test_errors_without_json_go_to_stderr(loaded, capsys):

@@ -71,6 +71,7 @@ def test_list_filters_by_status_and_prints_json(capsys, seeded):
 
 
 def test_an_empty_list_says_so(capsys, path):
+    open_db(path).close()
     assert run(capsys, "queue", "list", "--status", "claimed", "--db", path) == (0, "no claimed tickets\n", "")
 
 
@@ -201,11 +202,10 @@ def test_audit_export_jsonl_to_stdout(capsys, trail):
     assert [json.loads(line)["text"] for line in out.splitlines()] == ["Sunday's question", "Am I eligible?"]
 
 
-def test_audit_export_needs_a_format_and_a_real_date(capsys, trail):
-    for argv in (["--since", "2003-11-03"], ["--since", "yesterday", "--format", "csv"]):
-        with pytest.raises(SystemExit) as exit_info:
-            main(["audit", "export", "--db", trail, *argv])
-        assert exit_info.value.code == 2
+def test_audit_export_needs_a_real_date(capsys, trail):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["audit", "export", "--db", trail, "--since", "yesterday", "--format", "csv"])
+    assert exit_info.value.code == 2
     assert "expected a date YYYY-MM-DD" in capsys.readouterr().err
 
 

@@ -20,6 +20,7 @@ from bot.clock import DemoClock, from_settings
 from bot.config import ConfigError, load_settings
 from bot.mailsink import MailSink
 from bot.serve import Service
+from bot.store import open_db
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,7 +119,9 @@ def wait_for(path: Path, timeout: float = 30) -> dict:
 
 def test_sigterm_stops_the_service_gracefully(tmp_path):
     cfg = tmp_path / "sotp.toml"
-    cfg.write_text(f'[serve]\nstate_dir = "{tmp_path}"\nmail_sink = "127.0.0.1:0"\nmail_dir = "{tmp_path}/mail"\n')
+    cfg.write_text(f'[serve]\nstate_dir = "{tmp_path}"\nmail_sink = "127.0.0.1:0"\nmail_dir = "{tmp_path}/mail"\n'
+                   '\n[email]\nlisten = "127.0.0.1:0"\n')
+    open_db(tmp_path / "sotp.db").close()
     child = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--config", str(cfg), "--db",
                               str(tmp_path / "sotp.db")], cwd=ROOT, env=clean_env(), stderr=subprocess.PIPE, text=True)
     report = wait_for(tmp_path / "health.json")

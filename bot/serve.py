@@ -207,7 +207,7 @@ def builtin_components(context: ServeContext) -> list[Component]:
     section = context.settings.section("serve")
     components: list[Component] = [OverdueCheck(context.connections, context.settings, context.clock)]
     sink = str(section.get("mail_sink", "") or "")
-    if sink:
+    if sink and not getattr(context.args, "no_mail_sink", False):
         host, port = host_port(sink, "serve.mail_sink")
         components.append(MailSink(host, port, Path(str(section.get("mail_dir", "var/mail")))))
     return components

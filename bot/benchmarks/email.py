@@ -23,7 +23,7 @@ from email import policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from bot.channels.email.__main__ import free_port, spawn, wait_listening
 from bot.channels.email.parse import read_headers
@@ -56,11 +56,15 @@ class _Sink:
     def __init__(self) -> None:
         self.arrivals: dict[str, list[float]] = {}
         self.total = 0
+        self.unprompted = 0
         self.changed = asyncio.Event()
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         at = time.perf_counter()
         key = read_headers(envelope.original_content).in_reply_to or ""
+        if not key:                 # not a reply: a reminder or a confirmation of the planner
+            self.unprompted += 1
+            return "250 OK"
         self.arrivals.setdefault(key, []).append(at)
         self.total += 1
         self.changed.set()
@@ -110,7 +114,11 @@ async def _send_all(port: int, messages: list[EmailMessage], connections: int, r
     await asyncio.gather(*(client() for _ in range(connections)))
 
 
-async def _bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
+Spawn = Callable[[Path, Path, str, str, Path], "subprocess.Popen[bytes]"]
+
+
+async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, config_extra: str = "") -> dict[str, Any]:
+    """Send args.messages questions to a gateway that start() runs, and time each reply (see the module doc)."""
     from aiosmtpd.smtp import SMTP
 
     from bot import demo, store
@@ -122,14 +130,14 @@ async def _bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     db.close()
     config = folder / "bench.toml"
     config.write_text(f'[email]\nauto_reply_limit = {args.messages + 1}\n[serve]\nstate_dir = "{folder}"\n'
-                      'log_level = "WARNING"\n')
+                      'log_level = "WARNING"\n' + config_extra)
     sink = _Sink()
     loop = asyncio.get_running_loop()
     relay = await loop.create_server(lambda: SMTP(sink, hostname="relay.bench"), "127.0.0.1", 0)
     relay_port = relay.sockets[0].getsockname()[1]
     port = free_port()
     log = folder / "gateway.log"
-    proc = spawn(db_path, config, f"127.0.0.1:{port}", f"127.0.0.1:{relay_port}", log)
+    proc = start(db_path, config, f"127.0.0.1:{port}", f"127.0.0.1:{relay_port}", log)
     try:
         await wait_listening(port, proc)
         messages = _questions(args.messages, senders)
@@ -163,6 +171,7 @@ async def _bench(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         "lost": len(messages) - len(answered),
         "duplicated": sum(len(v) - 1 for v in sink.arrivals.values() if len(v) > 1),
         "unexpected": sum(len(v) for k, v in sink.arrivals.items() if k not in started),
+        "reminders_and_confirmations": sink.unprompted,
         "connections": args.connections, "employees": args.employees, "offered_rate": args.rate or None,
         "accept_seconds": round(sent_at - t0, 3),
         "accepted_per_second": round(len(messages) / (sent_at - t0), 1),
@@ -179,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
     if args.messages < 1 or args.connections < 1 or args.employees < 1 or args.rate < 0:
         raise CommandError("--messages, --connections and --employees must be at least 1, --rate not negative")
     with tempfile.TemporaryDirectory(prefix="sotp-bench-email-") as tmp:
-        result = asyncio.run(_bench(args, Path(tmp)))
+        result = asyncio.run(measure(args, Path(tmp)))
     if args.json:
         emit_json(result)
     else:

@@ -22,6 +22,7 @@ BENCHMARKS: tuple[str, ...] = (
     "remind",
     "email",
     "imports",
+    "serve",
 )
 
 

@@ -25,6 +25,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                     "environment variables, then these options.")
     parser.add_argument("--log-file", metavar="FILE", help="write the log there instead of to stderr")
     parser.add_argument("--log-level", metavar="LEVEL", help="DEBUG, INFO (default), WARNING or ERROR")
+    parser.add_argument("--no-mail-sink", action="store_true",
+                        help="do not run the built-in local mail sink (serve.mail_sink), e.g. beside a real relay")
     parser.add_argument("--clock-speed", type=float, metavar="X",
                         help="run the demo clock X times faster than real time (to watch reminders fire)")
     for module in serve_modules():

@@ -7,56 +7,23 @@ Same options and settings as `sotp serve`.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import socket
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.commands._common import CommandError, common_parent, report_error, settings_from_args
+from bot.commands._common import CommandError
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot import logs
-    from bot.channels.email import add_arguments, components
-    from bot.config import ConfigError
-    from bot.db import Connections, DatabaseUnavailable
-    from bot.serve import ServeContext, Service
-    from handlers.core import Conversation
+    """`sotp serve` with the email components only: one start-up path, one set of options."""
+    from bot.cli import main as sotp
 
-    parser = argparse.ArgumentParser(prog="python -m bot.channels.email", parents=[common_parent()],
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--log-file", metavar="FILE", help="write the log there instead of to stderr")
-    parser.add_argument("--log-level", metavar="LEVEL", default=None, help="DEBUG, INFO (default), WARNING or ERROR")
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        settings = settings_from_args(args)
-        section = settings.section("serve")
-        logs.configure((args.log_level or str(section.get("log_level", "INFO"))).upper(), log_file=args.log_file)
-        state_dir = Path(str(section.get("state_dir", "var")))
-        connections = Connections(settings.db_path)
-        conversation = Conversation(connections, settings)
-        context = ServeContext(settings, connections, conversation, lambda: datetime.now(timezone.utc), args,
-                               state_dir)
-        parts = components(context)
-    except (CommandError, ConfigError, DatabaseUnavailable) as exc:
-        return report_error(str(exc), False)
-
-    async def run() -> None:
-        service = Service(parts, state_dir=state_dir)
-        service.install_signals()
-        await service.run()
-
-    try:
-        asyncio.run(run())
-    finally:
-        connections.close()
-    return 0
+    return sotp(["serve", "--no-slack", "--no-reminders", "--no-mail-sink",
+                 *(sys.argv[1:] if argv is None else argv)])
 
 
 def free_port() -> int:

@@ -52,3 +52,19 @@ def test_ruling_countries_are_data_not_settings(tmp_path):
     cfg = tmp_path / "sotp.toml"
     cfg.write_text('[program]\nrulings = { Japan = "favorable" }\n')
     assert load_settings(cfg).rulings["Japan"] == "favorable"
+
+
+def test_the_documented_example_configuration_loads():
+    from pathlib import Path
+
+    from bot.channels.email.settings import email_settings
+    from bot.channels.slack.config import slack_settings
+    from bot.clock import from_settings, utc_now
+    from bot.reminders.settings import ReminderSettings
+
+    settings = load_settings(Path(__file__).resolve().parents[1] / "config.example.toml")
+    # Every part's own checks accept it, as `sotp serve` would at start-up.
+    assert from_settings(settings) is utc_now and settings.section("serve")["mail_sink"] == ""
+    assert slack_settings(settings, None, {}).staff_channel == "C0COMPCHNG"
+    assert email_settings(settings).relay_security == "starttls"
+    assert ReminderSettings.from_settings(settings).schedule == ("14d", "7d", "3d", "1d", "6h")

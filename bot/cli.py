@@ -16,9 +16,10 @@ import logging
 import os
 import sqlite3
 import sys
-from typing import Any, Sequence
+from typing import Sequence
 
 from bot.commands._common import CommandError, report_error
+from bot.logs import StderrHandler
 from bot.config import ConfigError
 
 # Order is the order of `sotp --help`.
@@ -113,18 +114,10 @@ class _OneLine(logging.Formatter):
         return super().format(record)
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
-    """Whatever sys.stderr is when a record is written (tests and redirections replace it)."""
+class _Stderr(StderrHandler):
+    """The command line's own handler (the service replaces it with its own log)."""
 
     _sotp_cli = True
-
-    @property  # type: ignore[override]
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
 
 
 def _configure_logging() -> None:

@@ -51,6 +51,20 @@ class ChannelAdapter(Protocol):
     async def aclose(self) -> None: ...
 
 
+async def nap(wake: asyncio.Event, stop: asyncio.Event, due: datetime | None, now: datetime,
+              idle_poll: float) -> None:
+    """Sleep until woken, stopped, the next row is due, or idle_poll seconds: a worker's idle wait."""
+    timeout = idle_poll
+    if due is not None:
+        timeout = max(0.01, min(timeout, (due - now).total_seconds()))
+    waits = [asyncio.ensure_future(wake.wait()), asyncio.ensure_future(stop.wait())]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waits:
+            w.cancel()
+
+
 def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -106,15 +120,7 @@ class DeliveryWorker:
     async def _sleep(self, stop: asyncio.Event) -> None:
         assert self._event is not None
         due = await asyncio.to_thread(lambda: self._outbox().next_due(self.channel))
-        timeout = self.idle_poll
-        if due is not None:
-            timeout = max(0.01, min(timeout, (due - self.clock()).total_seconds()))
-        waits = [asyncio.ensure_future(self._event.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await nap(self._event, stop, due, self.clock(), self.idle_poll)
 
     async def run_once(self) -> int:
         """Claim one batch of due rows and deliver them; returns how many were handled."""

@@ -44,7 +44,7 @@ class OneLine(logging.Formatter):
         return head if not rest else head + "\n" + redact(rest)
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (a redirection or a test may replace it)."""
 
     @property  # type: ignore[override]
@@ -73,7 +73,7 @@ def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = 
         path.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(path, encoding="utf-8")
     else:
-        handler = _Stderr()
+        handler = StderrHandler()
     handler.setFormatter(OneLine(tracebacks=tracebacks))
     setattr(handler, "sotp", True)
     root.addHandler(handler)

@@ -31,6 +31,7 @@ from bot.channels.email.rules import Mail, ScreenPolicy
 from bot.channels.email.screen import screen
 from bot.channels.email.threads import MessageIds, bare_subject, ticket_in_subject
 from bot.db import Connections, write_transaction
+from bot.delivery import nap
 from bot.outbox import Outbox, OutboxError, backoff
 from bot.queue import Queue
 from handlers.cleaning import clean_message
@@ -111,19 +112,11 @@ class InboundProcessor:
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         assert self._event is not None
-        timeout = self.idle_poll
         try:
             due = await self._in_thread(lambda: Inbox(self.connections.db()).next_due())
         except Exception:
             due = None
-        if due is not None:
-            timeout = max(0.01, min(timeout, (due - self.clock()).total_seconds()))
-        waits = [asyncio.ensure_future(self._event.wait()), asyncio.ensure_future(stop.wait())]
-        try:
-            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
+        await nap(self._event, stop, due, self.clock(), self.idle_poll)
 
     def health(self) -> dict[str, Any]:
         try:

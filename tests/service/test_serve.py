@@ -142,3 +142,49 @@ def test_an_unknown_setting_stops_start_up_with_one_clear_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith(f"sotp: error: {cfg}: unknown setting serve.log_levle (a typo")
     assert "Traceback" not in done.stderr
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_send_test_mail_gets_its_answer_in_the_mail_folder(tmp_path):
+    from bot import demo
+
+    listen, sink = free_port(), free_port()
+    cfg = tmp_path / "sotp.toml"
+    cfg.write_text(f'[serve]\nstate_dir = "{tmp_path}"\nmail_sink = "127.0.0.1:{sink}"\nmail_dir = "{tmp_path}/mail"\n'
+                   f'\n[email]\nlisten = "127.0.0.1:{listen}"\nrelay = "127.0.0.1:{sink}"\n')
+    db = open_db(tmp_path / "sotp.db")
+    demo.build(db, 200, 3)
+    db.close()
+    common = ["--config", str(cfg), "--db", str(tmp_path / "sotp.db")]
+    child = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--no-reminders", *common], cwd=ROOT,
+                             env=clean_env(), stderr=subprocess.DEVNULL)
+    try:
+        import socket
+
+        deadline = time.monotonic() + 60
+        while True:                                  # until the listener takes connections
+            try:
+                socket.create_connection(("127.0.0.1", listen), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and child.poll() is None
+                time.sleep(0.05)
+        sent = subprocess.run([sys.executable, "-m", "bot", "send-test-mail", "When is the deadline?", *common],
+                              cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60)
+        assert sent.returncode == 0, sent.stderr
+        assert f"the reply will appear in {tmp_path}/mail/ in a moment" in sent.stdout
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not list((tmp_path / "mail").glob("*Re-When-is-the-deadline*.eml")):
+            time.sleep(0.1)
+        [reply] = list((tmp_path / "mail").glob("*Re-When-is-the-deadline*.eml"))
+        assert b"Election Deadline" in reply.read_bytes()
+    finally:
+        child.send_signal(signal.SIGTERM)
+        child.wait(30)

@@ -17,7 +17,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import sqlite_utils
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any

@@ -68,7 +68,7 @@ class FinalResults:
 
 def _version(row: Sequence[object]) -> DeadlineVersion:
     number, deadline, effective, source, recorded, previous, note = row
-    return DeadlineVersion(int(number), date.fromisoformat(str(deadline)), from_db(str(effective)), str(source),
+    return DeadlineVersion(int(str(number)), date.fromisoformat(str(deadline)), from_db(str(effective)), str(source),
                            from_db(str(recorded)), date.fromisoformat(str(previous)) if previous else None,
                            str(note) if note else None)
 

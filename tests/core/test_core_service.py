@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from datetime import timedelta
 
-import pytest
 
 from bot import store
 from bot.audit import AuditLog

@@ -4,7 +4,7 @@ import asyncio
 import json
 import time
 
-from conftest import start_app
+from slack_world import start_app
 
 
 async def _send_dm(slack, envelope_id, ts, text="when is the election deadline?"):

@@ -6,7 +6,7 @@ from bot.audit import AuditLog
 from bot.channels.slack.store import SlackStore
 from bot.queue import Queue
 
-from conftest import STAFF_CHANNEL
+from slack_world import STAFF_CHANNEL
 
 
 async def _ticket(app, text="human my grant 0003 is missing from the Tool"):

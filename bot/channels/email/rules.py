@@ -34,7 +34,8 @@ class Mail:
 
 
 class Rule(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def match(self, mail: Mail, policy: "ScreenPolicy") -> bool: ...
 

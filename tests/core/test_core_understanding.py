@@ -69,6 +69,20 @@ def test_a_japanese_advice_request_gets_the_no_recommendation_answer(ask):
     assert "makes any recommendation about whether you should participate" in reply.text
 
 
+@pytest.mark.parametrize("text", [
+    "Soll ich bei dem Programm mitmachen?",              # German, no advice word of the list
+    "Est-ce mieux de transférer mes options ?",          # French
+    "¿Es mejor quedarme con mis opciones?",              # Spanish
+    "Seria melhor eu participar do programa?",           # Portuguese
+    "Conviene partecipare?",                             # Italian, too short for the detector
+    "オプションを譲渡したほうがいいですか",                   # Japanese
+    "我要不要参加这个计划",                                 # Chinese
+])
+def test_a_question_in_another_language_that_may_ask_for_advice_gets_the_no_recommendation_answer(ask, text):
+    reply = ask(text).primary
+    assert "makes any recommendation about whether you should participate" in reply.text
+
+
 def test_did_you_mean_offers_three_titled_sections_and_none_of_these(ask):
     reply = ask("what about the thing with the form for the other option stuff").primary
     lines = reply.parts[1].splitlines()

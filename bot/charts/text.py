@@ -7,12 +7,14 @@ line; the axis runs from $0 to the highest total (or $20,000, whichever is more)
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from bot.calc.curve import PaymentCurve
 from bot.calc.money import calc_context
 from bot.calc.records import format_price
 from bot.calc.schedule import ALL_UPFRONT_LIMIT
 
+FENCE = "```"              # the terminal keeps a fenced block's columns (bot.commands._terminal)
 ROWS = 7
 STEP = Decimal("0.50")     # one column per half dollar: $15.00-$40.00 is 51 columns
 
@@ -27,9 +29,9 @@ def _row(value: Decimal, top: Decimal) -> int:
 
 
 def title(curve: PaymentCurve) -> str:
-    words = (f"Total Payment for {curve.employee_id} at an Average Closing Price from "
+    words = (f"Total Payment of {curve.employee_id}, Average Closing Price "
              f"${format_price(curve.low)} to ${format_price(curve.high)}")
-    return words + (" (illustrative: model prices)" if curve.illustrative else "")
+    return words + (" (illustrative)" if curve.illustrative else "")
 
 
 def render(curve: PaymentCurve) -> str:
@@ -76,3 +78,19 @@ def render(curve: PaymentCurve) -> str:
         legend += "   o the Employee Election Tool's table prices"
     lines.append(legend)
     return "\n".join(lines)
+
+
+def for_reply(db: Any, settings: Any, employee_id: str) -> str | None:
+    """The chart under an estimate reply in the terminal, fenced so it keeps its columns; None if none can be drawn.
+
+    A chart that cannot be drawn (a grid that prices none of the range) leaves the
+    estimate as it is: the reply already says what can be said.
+    """
+    from bot import figures
+    from bot.calc.errors import CalcError
+
+    try:
+        curve = figures.chart_points(db, settings, employee_id)
+    except (CalcError, LookupError):
+        return None
+    return f"{FENCE}\n{render(curve)}\n{FENCE}"

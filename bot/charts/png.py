@@ -10,11 +10,14 @@ version or date, so the same points give the same bytes.
 from __future__ import annotations
 
 import io
+import logging
 from typing import Any
 
 from bot.calc.curve import PaymentCurve
 from bot.calc.records import format_price
 from bot.calc.schedule import ALL_UPFRONT_LIMIT, INITIAL_EXPECTED_BY
+
+log = logging.getLogger("sotp.charts")
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 8.0, 4.8, 100      # 800 x 480 pixels
 FILENAME = "total-payment-chart.png"
@@ -83,3 +86,19 @@ def render(curve: PaymentCurve) -> bytes:
     figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None, "Title": heading},
                    pil_kwargs={"optimize": True})
     return out.getvalue()
+
+
+def for_employee(db: Any, settings: Any, employee_id: str) -> bytes | None:
+    """The employee's chart as PNG bytes at send time, or None where the grid cannot draw one.
+
+    Reads the database (through bot.figures): call it from a worker thread, never the event loop.
+    """
+    from bot import figures
+    from bot.calc.errors import CalcError
+
+    try:
+        curve = figures.chart_points(db, settings, employee_id)
+    except (CalcError, LookupError):
+        log.info("no chart for %s: the Pricing Grid cannot draw one", employee_id)
+        return None
+    return render(curve)

@@ -149,3 +149,12 @@ def test_chat_shows_the_text_chart_under_an_estimate_answer(db_path, capsys, mon
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"what would I get at $27?\n")))
     assert main(["chat", "--employee", "E1", "--db", str(db_path)]) == 0
     assert "\n  Total Payment of E1, Average Closing Price $15.00 to $40.00\n  $33,000 |" in capsys.readouterr().out
+
+
+def test_a_chart_on_the_model_grid_says_it_is_illustrative(db, settings):
+    import dataclasses
+
+    curve = dataclasses.replace(figures.chart_points(db, settings, "E1"), illustrative=True)
+    assert text.title(curve) == "Total Payment of E1, Average Closing Price $15.00 to $40.00 (illustrative)"
+    assert text.render(curve).splitlines()[0].endswith("(illustrative)")
+    assert b"Illustrative: model prices" in png.render(curve)     # the PNG's Title text chunk

@@ -511,7 +511,9 @@ class Conversation:
             # A follow-up at another price shows what changed, not the whole estimate again.
             return personal.estimate_change_reply(self.t, employee, result, Decimal(previous[0]),
                                                   Decimal(previous[1]))
-        return personal.estimate_reply(self.t, employee, result, price_named=price is not None)
+        # The whole estimate goes with the chart of the Total Payment at every price (privately).
+        return replace(personal.estimate_reply(self.t, employee, result, price_named=price is not None),
+                       chart=employee.employee_id)
 
     def _eligibility_check(self, turn: _Turn) -> Reply:
         assert turn.employee is not None

@@ -69,6 +69,8 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
         Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
+        Migration(14, "conversation state per answered message, for replies in its thread",
+                  _script(conversations.THREAD_SCHEMA)),
     )
 
 

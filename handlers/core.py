@@ -242,7 +242,7 @@ class Conversation:
         hardened = harden(incoming.text)
         employee = identify(self.db, incoming)
         key = asker_key(incoming, employee)
-        state = (self.states.get(key, incoming.channel, now) or {}) if remember else {}
+        state = (self._state_of(key, incoming, now) or {}) if remember else {}
         turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
         turn.routed_text = hardened.text
         answer = self._answer(turn)
@@ -255,9 +255,18 @@ class Conversation:
         turn.state["intent"] = answer.intent
         if remember:
             self.states.put(key, incoming.channel, turn.state, now)
+            if incoming.thread is not None:       # for replies in this answer's thread, however much later
+                self.states.put_thread(key, incoming.channel, incoming.message_id or "", turn.state, now)
         self._record(turn, answer, replies)
         return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn),
                         message_id=incoming.message_id)
+
+    def _state_of(self, key: str, incoming: Incoming, now: datetime) -> dict[str, Any] | None:
+        """A reply in an answer's thread continues from what that answer said, not from the asker's
+        latest turn; anything else from the asker's conversation (30 minutes of silence end it)."""
+        if incoming.thread:
+            return self.states.get_thread(key, incoming.channel, incoming.thread, now)
+        return self.states.get(key, incoming.channel, now)
 
     def _failed(self, incoming: Incoming, now: datetime, exc: Exception) -> Response:
         """Nothing of the turn was kept; record that it failed (if the database lets us) and say so safely."""

@@ -583,9 +583,10 @@ class Conversation:
     def _record(self, turn: _Turn, answer: Reply, replies: list[Reply]) -> None:
         incoming, employee_id = turn.incoming, turn.employee.employee_id if turn.employee else None
         address = storable(incoming.address)
-        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
-                                     answer.intent, (), turn.ticket, storable(incoming.text)))
-        for reply in replies:
-            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, address,
-                                         employee_id, reply.intent, reply.sections, reply.ticket or turn.ticket,
-                                         reply.text))
+        # One statement for the turn's records: the same chain as one record() per event.
+        self.audit.record_many([
+            AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
+                       answer.intent, (), turn.ticket, storable(incoming.text)),
+            *(AuditEvent(turn.now, "out", "reply", incoming.channel, address, employee_id, reply.intent,
+                         reply.sections, reply.ticket or turn.ticket, reply.text) for reply in replies),
+        ])

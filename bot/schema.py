@@ -69,6 +69,8 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
         Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
+        Migration(14, "grants: a covering index for one person's grants, in estimate order",
+                  _script(store.PERSON_GRANTS_INDEX)),
     )
 
 

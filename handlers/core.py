@@ -10,7 +10,6 @@ append-only audit trail (bot.audit).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
@@ -202,6 +201,8 @@ class Conversation:
     # ------------------------------------------------------------------ entry
     async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
         """handle() for an asyncio caller: the blocking turn runs in a worker thread, off the loop."""
+        import asyncio   # only asyncio callers need it; a one-shot `sotp ask` does not import it
+
         return await asyncio.to_thread(self.handle, incoming, remember=remember)
 
     def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:

@@ -128,3 +128,16 @@ def test_an_extension_recorded_in_the_database_is_the_deadline_the_core_states(a
     extend(conversation.db, settings, date(2003, 11, 19), clock.now, note="announced")
     reply = ask("I never received the launch email").primary
     assert "Midnight New York City/Eastern Time (9:00 PM U.S. Pacific Time) on Wednesday, November 19, 2003" in reply.text
+
+
+def test_ascii_text_is_hardened_as_every_character_is_one_by_one():
+    """harden() takes a fast path for ASCII; it keeps exactly what the per-character rule keeps."""
+    import unicodedata
+
+    from handlers.hardening import _keep, harden
+
+    every = "".join(chr(c) for c in range(128)) * 2
+    expected = "".join(ch for ch in unicodedata.normalize("NFKC", every.replace("\r\n", "\n").replace("\r", "\n"))
+                       if _keep(ch))
+    assert harden(every).text == expected
+    assert harden("when is the\tdeadline?\x1b[2J\x7f\n").text == "when is the\tdeadline?[2J\n"

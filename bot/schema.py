@@ -71,6 +71,8 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
         Migration(14, "conversation state per answered message, for replies in its thread",
                   _script(conversations.THREAD_SCHEMA)),
+        Migration(15, "grants: a covering index for one person's grants, in estimate order",
+                  _script(store.PERSON_GRANTS_INDEX)),
     )
 
 

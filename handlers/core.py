@@ -10,7 +10,6 @@ append-only audit trail (bot.audit).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sqlite3
@@ -203,6 +202,8 @@ class Conversation:
     # ------------------------------------------------------------------ entry
     async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
         """handle() for an asyncio caller: the blocking turn runs in a worker thread, off the loop."""
+        import asyncio   # only asyncio callers need it; a one-shot `sotp ask` does not import it
+
         return await asyncio.to_thread(self.handle, incoming, remember=remember)
 
     def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
@@ -605,9 +606,10 @@ class Conversation:
     def _record(self, turn: _Turn, answer: Reply, replies: list[Reply]) -> None:
         incoming, employee_id = turn.incoming, turn.employee.employee_id if turn.employee else None
         address = storable(incoming.address)
-        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
-                                     answer.intent, (), turn.ticket, storable(incoming.text)))
-        for reply in replies:
-            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, address,
-                                         employee_id, reply.intent, reply.sections, reply.ticket or turn.ticket,
-                                         reply.text))
+        # One statement for the turn's records: the same chain as one record() per event.
+        self.audit.record_many([
+            AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
+                       answer.intent, (), turn.ticket, storable(incoming.text)),
+            *(AuditEvent(turn.now, "out", "reply", incoming.channel, address, employee_id, reply.intent,
+                         reply.sections, reply.ticket or turn.ticket, reply.text) for reply in replies),
+        ])

@@ -522,7 +522,11 @@ def _prepare_closes(db: sqlite_utils.Database | None, path: str | Path, settings
     if not problems:
         parsed = [(date.fromisoformat(d), Decimal(c)) for d, c in rows]
         for index, problem in check_closes(parsed, calendar, settings.disrupted_days):
-            problems.append(f"line {lines[index]}: {problem.reason}")
+            if problem.first is not None:
+                problems.append(f"line {lines[index]}: {problem.day.isoformat()} already appears on line "
+                                f"{lines[problem.first]}")
+            else:
+                problems.append(f"line {lines[index]}: {problem.reason}")
     return _finish("closes", path, rows, problems, ("day", "close"))
 
 

@@ -27,8 +27,9 @@ class CloseProblem:
     """Why one close cannot count toward the Average Closing Price."""
 
     day: date
-    kind: str        # weekend | holiday | not_trading | disrupted | before_period | after_period | duplicate
+    kind: str        # weekend | holiday | not_trading | disrupted | before_period | after_period | duplicate | missing
     reason: str
+    first: int | None = None   # a duplicate: the index of the close it repeats
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,8 @@ def check_closes(closes: Sequence[tuple[date, Decimal]], calendar: ProgramCalend
     good: list[tuple[int, date]] = []
     for i, (day, _) in enumerate(closes):
         if day in seen:
-            problems.append((i, CloseProblem(day, "duplicate", f"{day.isoformat()} has a close already")))
+            problems.append((i, CloseProblem(day, "duplicate", f"{day.isoformat()} has a close already",
+                                             seen[day])))
             continue
         seen[day] = i
         problem = close_problem(day, calendar, disrupted)

@@ -20,6 +20,9 @@ from bot.config import data_path
 from bot.formatting import dollars, long_date
 from handlers.assistant import Templates, blockquote
 
+__all__ = ["Templates", "Update", "blockquote", "caveat_parts", "default_texts", "load", "personal_lines",
+           "price", "state_lines", "update"]
+
 
 class UnneutralText(ValueError):
     """A tracker text forecasts or judges the price."""
@@ -49,7 +52,7 @@ def _strings(node: object, where: str) -> list[tuple[str, str]]:
     if isinstance(node, str):
         return [(where, node)]
     if isinstance(node, dict):
-        return [item for key, value in node.items() if not key.startswith("quotes") and key != "pattern"
+        return [item for key, value in node.items() if not key.startswith("quotes") and key not in ("pattern", "cues")
                 for item in _strings(value, f"{where}.{key}" if where else key)]
     if isinstance(node, list):
         return [item for i, value in enumerate(node) for item in _strings(value, f"{where}.{i}")]

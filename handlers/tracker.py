@@ -44,8 +44,9 @@ def asks_as_it_stands(text: str) -> bool:
 
 
 def opt_choice(text: str) -> bool | None:
-    """True for "track on", False for "track off" (the whole message), else None."""
-    found = _opt_pattern().match(text.strip().replace("\u2019", "'"))
+    """True for "track on", False for "track off" (the first line of the message: a signature may follow)."""
+    lines = [line for line in text.replace("\u2019", "'").splitlines() if line.strip()]
+    found = _opt_pattern().match(lines[0]) if lines else None
     return None if found is None else found["choice"].lower() == "on"
 
 

@@ -108,3 +108,28 @@ def test_a_text_that_forecasts_is_refused_when_the_texts_are_loaded(tmp_path):
         'close = "The closing price on {day}: {close}."', 'close = "Good news: the close on {day} was {close}."'))
     with pytest.raises(tracker_texts.UnneutralText, match="update.close"):
         tracker_texts.load(bad)
+
+
+def test_the_services_reminder_pass_plans_the_update_and_wakes_its_channel(db_path, settings, with_closes):
+    import argparse
+
+    from bot.db import Connections
+    from bot.reminders import serve
+    from bot.serve import ServeContext
+
+    class Conversation:
+        wakers: dict[str, object] = {}
+
+    db = store.open_db(db_path)
+    _opt(db, "E2")
+    db.close()
+    with_closes(2)
+    woken: list[str] = []
+    conversation = Conversation()
+    conversation.wakers = {"email": lambda: woken.append("email")}
+    ctx = ServeContext(settings, Connections(db_path), conversation, lambda: after_close(DAYS[1]),
+                       argparse.Namespace(no_reminders=False), db_path.parent)
+    [component] = serve.components(ctx)
+    report = component.tick()
+    assert (report.counts["tracking"], woken) == ({"email": 1}, ["email"])
+    assert component.tick().counts.get("tracking") is None

@@ -72,6 +72,11 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: datetime, *, slack:
          dry_run: bool = False) -> TrackingReport:
     """One pass: the latest close's update to every opted-in employee who has not had it."""
     report = TrackingReport()
+    prefs = Preferences(db)
+    opted = sorted(prefs.opted("tracking", True))
+    if not opted:   # the usual case, checked first: a pass every minute costs one read
+        report.reason = "no one asked for updates"
+        return report
     try:
         state = tracking.tracker(db, settings, now).state
     except CalcError as exc:
@@ -81,14 +86,10 @@ def plan(db: sqlite_utils.Database, settings: Settings, now: datetime, *, slack:
     if day is None:
         return report
     report.day = day.isoformat()
-    prefs = Preferences(db)
-    opted = sorted(prefs.opted("tracking", True))
-    if not opted:
-        report.reason = "no one asked for updates"
-        return report
     prefix = f"{KEY_PREFIX}{day.isoformat()}:"
-    done = {k[len(prefix):] for (k,) in db.conn.execute("SELECT key FROM outbox WHERE key LIKE ?",
-                                                         (prefix.replace("_", "\\_") + "%",))}
+    # A range on the unique key (its index), not a LIKE that would read the whole outbox.
+    done = {k[len(prefix):] for (k,) in db.conn.execute("SELECT key FROM outbox WHERE key >= ? AND key < ?",
+                                                         (prefix, prefix[:-1] + ";"))}
     t = tracker_texts.default_texts()
     rows: list[tuple[Outbound, texts.Message]] = []
     for eid in opted:

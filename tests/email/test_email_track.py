@@ -43,3 +43,28 @@ async def test_track_on_from_an_address_on_no_record_stores_nothing(gateway, rel
     [reply] = await ask(gateway, relay, question("track on", sender=STRANGER, message_id="<t4@example.com>"))
     assert body(reply).startswith("I can't match you to an employee record")
     assert Preferences(gateway.connections.db()).opted("tracking", True) == set()
+
+
+async def test_after_a_close_the_employee_who_asked_gets_one_update_email(gateway, relay, clock):
+    from datetime import datetime
+
+    from email_world import START
+
+    from bot import tracking
+    from bot.calc.calendar import NEW_YORK
+    from bot.reminders import tracking as updates
+
+    await ask(gateway, relay, question("track on", message_id="<t5@example.com>"))
+    db = gateway.connections.db()
+    # The configured calendar starts on 2003-11-17, the latest start the Notice allows.
+    clock.offset = datetime(2003, 11, 17, 18, 0, tzinfo=NEW_YORK) - START
+    tracking.replace_closes(db, [("2003-11-17", "25.10")], clock())
+    before = len(relay.received)
+    settings = gateway.conversation.settings
+    assert updates.plan(db, settings, clock()).enqueued == 1
+    assert updates.plan(db, settings, clock()).enqueued == 0
+    await settle(gateway)
+    [update] = relay.received[before:]
+    assert update.rcpt_tos == [ALICE]
+    assert " ".join(update.message["Subject"].split()) == "Stock Option Transfer Program: Averaging Period close of November 17, 2003"
+    assert "The closing price on Monday, November 17, 2003: $25.10." in body(update)

@@ -73,6 +73,7 @@ def _migrations() -> tuple[Migration, ...]:
                   _script(conversations.THREAD_SCHEMA)),
         Migration(15, "grants: a covering index for one person's grants, in estimate order",
                   _script(store.PERSON_GRANTS_INDEX)),
+        Migration(16, "the Averaging Period's closing prices (sotp import closes)", _closes),
     )
 
 
@@ -80,6 +81,12 @@ def _email_inbox(db: sqlite_utils.Database) -> None:
     from bot.channels.email import inbox
 
     _script(inbox.SCHEMA)(db)
+
+
+def _closes(db: sqlite_utils.Database) -> None:
+    from bot import tracking
+
+    _script(tracking.SCHEMA)(db)
 
 
 def latest_version() -> int:

@@ -39,7 +39,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import language, personal
+from handlers import language, personal, tracker
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -312,6 +312,9 @@ class Conversation:
                 added = self._add_to_own_ticket(turn, reference)
                 if added is not None:
                     return added
+        opted = self._tracking_choice(turn)
+        if opted is not None:
+            return opted             # "track on" / "track off": the Averaging Period updates (handlers/tracker.py)
         decision = self.knowledge.understanding.decide(turn.routed_text)
         followed = self._followup(turn, decision)
         if followed is not None:
@@ -350,6 +353,10 @@ class Conversation:
             return self._eligibility_check(turn)
         if decision.intent == "faq":
             return self._faq(turn, decision)
+        if label == "estimate/tracker":
+            if tracker.asks_as_it_stands(turn.text):
+                return tracker.answer(self.db, self.settings, turn.employee, turn.text, turn.now)
+            return self._faq(turn, replace(decision, intent="faq", sub_intent="general"))
         if decision.intent == "estimate":
             return self._estimate(turn, decision.price)
         if decision.intent == "eligibility":
@@ -366,6 +373,13 @@ class Conversation:
         if decision.sub_intent == "frustration":
             turn.state.update(offer="queue")
         return reply
+
+    def _tracking_choice(self, turn: _Turn) -> Reply | None:
+        choice = tracker.opt_choice(turn.text)
+        if choice is None:
+            return None
+        turn.state.update(offer=None, choices=[])
+        return tracker.set_tracking(self.db, turn.employee, choice, turn.incoming.channel, turn.now)
 
     def _country(self, turn: _Turn) -> str | None:
         return turn.employee.country if turn.employee else None

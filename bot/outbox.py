@@ -172,6 +172,14 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
     return timedelta(seconds=base * spread)
 
 
+# json.dumps(payload, ensure_ascii=False, sort_keys=True), without a new encoder for every row of a wave
+_PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+
+
+class _SomeKeysKnown(Exception):
+    """enqueue_many's fast path found a key already in the outbox (undo it, take the careful path)."""
+
+
 class OutboxError(Exception):
     """An outbox operation that cannot be done; the message says why."""
 
@@ -193,7 +201,7 @@ class Outbox:
         if not item.key or not item.recipient:
             raise OutboxError("an outbox row needs a key and a recipient")
         return (item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
-                json.dumps(item.payload, ensure_ascii=False, sort_keys=True),
+                _PAYLOAD_JSON.encode(item.payload),
                 to_db(item.not_before) if item.not_before else stamp, stamp, PRIORITY.get(item.kind, 1))
 
     def enqueue(self, item: Outbound, now: datetime) -> int | None:
@@ -205,11 +213,20 @@ class Outbox:
         """Add rows in one statement (a planner's batch); returns the ones added (keys new to the outbox).
 
         The same rules as enqueue(); runs in the caller's transaction (or its own), so
-        the keys found already enqueued are exactly those skipped.
+        the keys found already enqueued are exactly those skipped. A planner's batch is
+        nearly always all new: it is inserted at once, and only when some key was there
+        (the insert changed fewer rows) is it undone and redone looking the keys up.
         """
         stamp = to_db(now)
         values = [self._values(item, stamp) for item in items]   # every row checked before any is written
         with write_transaction(self.db):
+            try:
+                with write_transaction(self.db):     # a savepoint: undone when some key was there
+                    if self.db.conn.executemany(self._INSERT, values).rowcount == len(values):
+                        return list(items)
+                    raise _SomeKeysKnown
+            except _SomeKeysKnown:
+                pass
             existing: set[str] = set()
             keys = [item.key for item in items]
             for start in range(0, len(keys), 500):

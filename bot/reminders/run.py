@@ -14,8 +14,10 @@ skipped, so a pass every minute costs a few reads.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import logging
+import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -44,6 +46,35 @@ log = logging.getLogger("sotp.reminders")
 Progress = Callable[[str], None]
 PROGRESS_EVERY = 10_000     # employees between progress lines in a long pass
 PARTS: tuple[str, ...] = ("reminders", "confirmations", "results")
+
+
+_gc_lock = threading.Lock()
+_gc_paused = 0              # passes running with the cyclic collector paused (threads may overlap)
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for one pass; it resumes when the last overlapping pass ends.
+
+    A wave allocates about a million short-lived objects (rows, payloads, texts) while the
+    population's records stay alive; each young collection then walks them again, a fifth
+    of the pass's CPU. Nothing a pass makes is cyclic garbage, and reference counting
+    still frees everything; the collector catches up when it resumes.
+    """
+    global _gc_paused, _gc_was_enabled
+    with _gc_lock:
+        if _gc_paused == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_paused += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_paused -= 1
+            if _gc_paused == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 @dataclass(frozen=True)
@@ -195,14 +226,15 @@ class Planner:
         report.skipped = [p for p in parts if p not in todo]
         if not todo:
             return report
-        people = self.recipients(version)
-        report.eligible = len(people)
-        if "reminders" in todo:
-            self._reminders(people, version, report, employee, listing)
-        if "confirmations" in todo:
-            self._confirmations(people, version, report, employee, listing)
-        if "results" in todo and acp is not None:
-            self._results(people, version, acp, report, employee, listing)
+        with cyclic_gc_paused():
+            people = self.recipients(version)
+            report.eligible = len(people)
+            if "reminders" in todo:
+                self._reminders(people, version, report, employee, listing)
+            if "confirmations" in todo:
+                self._confirmations(people, version, report, employee, listing)
+            if "results" in todo and acp is not None:
+                self._results(people, version, acp, report, employee, listing)
         if not dry_run:
             with write_transaction(self.db):
                 for part in todo:
@@ -222,7 +254,10 @@ class Planner:
         self._pending = []
 
     def _flush(self, report: Report) -> None:
-        items = [row for group in self._pending for _, _, row in group.rows]
+        # One channel's rows after the other's (employee order kept within each, and each channel's
+        # worker claims in id order): two Slack DMs fit one 4 KB page, an email and a DM do not,
+        # so a wave writes a quarter fewer pages.
+        items = sorted((row for group in self._pending for _, _, row in group.rows), key=lambda row: row.channel)
         added = {row.key for row in self.outbox.enqueue_many(items, report.as_of)}
         events: list[AuditEvent] = []
         for group in self._pending:

@@ -236,7 +236,8 @@ def reminder(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion
     status = recipient.status
     pending = status.latest.action if status.standing == "pending_form" and status.latest else None
     two_step = recipient.country.name if recipient.country.two_step else None
-    parts = [t.memo(("head", kind, channel, version, recipient.zone.key), head), on_record(t, status),
+    parts = [t.memo(("head", kind, channel, version, recipient.zone.key), head),
+             t.memo(("on_record", status), lambda: on_record(t, status)),   # the same for both channels
              t.memo(("tail", channel, two_step, recipient.on_leave, pending, status.standing), tail)]
     if channel == "email":
         parts.insert(0, t.text("common.greeting", name=recipient.employee.name))

@@ -14,7 +14,7 @@ import asyncio
 import itertools
 import json
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -103,8 +103,10 @@ class LocalSlack:
         deadline = time.monotonic() + timeout
         while len(self.of(method)) < count:
             if time.monotonic() > deadline:
+                # Calls counted per method: a long run's full list would bury the message.
+                made = Counter(c.method for c in self.calls)
                 raise AssertionError(f"{method}: {len(self.of(method))} calls after {timeout} s, expected {count}; "
-                                     f"calls: {[c.method for c in self.calls]}")
+                                     f"calls: {dict(made) if len(self.calls) > 50 else [c.method for c in self.calls]}")
             await asyncio.sleep(0.01)
         return self.of(method)
 

@@ -69,6 +69,7 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
         Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
+        Migration(14, "Slack: the inbound ledger (DMs, mentions and /sotp stored before the ack)", _slack_inbound),
     )
 
 
@@ -76,6 +77,12 @@ def _email_inbox(db: sqlite_utils.Database) -> None:
     from bot.channels.email import inbox
 
     _script(inbox.SCHEMA)(db)
+
+
+def _slack_inbound(db: sqlite_utils.Database) -> None:
+    from bot.channels.slack import inbound
+
+    _script(inbound.SCHEMA)(db)
 
 
 def latest_version() -> int:

@@ -16,10 +16,11 @@ import asyncio
 import json
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
-from bot.db import Connections
+from bot.db import Connections, write_transaction
 
 log = logging.getLogger("sotp.slack.inbound")
 
@@ -74,26 +75,34 @@ class SlackInboundLedger:
         self.connections = connections
 
     def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
-        """One INSERT (autocommit); the new row's id, or None when the key is stored already."""
-        cursor = self.connections.db().conn.execute(
-            "INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT (key) DO NOTHING", (key, kind, time.time(), bot_user_id, json.dumps(body)))
+        """One INSERT, committed; the new row's id, or None when the key is stored already.
+
+        In write_transaction so that a busy database is waited for and retried as every
+        writer does, rather than failing the request at the first busy timeout.
+        """
+        db = self.connections.db()
+        with write_transaction(db):
+            cursor = db.conn.execute(
+                "INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING", (key, kind, time.time(), bot_user_id, json.dumps(body)))
         return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
     def finish(self, ids: list[int]) -> None:
         if ids:
             marks = ", ".join("?" * len(ids))
-            self.connections.db().conn.execute(
-                f"UPDATE slack_inbound SET status = 'done', processed_at = ? WHERE id IN ({marks}) "
-                "AND status = 'pending'", (time.time(), *ids))
+            db = self.connections.db()
+            with write_transaction(db):
+                db.conn.execute(f"UPDATE slack_inbound SET status = 'done', processed_at = ? WHERE id IN ({marks}) "
+                                "AND status = 'pending'", (time.time(), *ids))
 
     def failed(self, row_id: int, note: str) -> int:
         """Count a failed attempt; the row is set aside after MAX_ATTEMPTS. Returns the attempts so far."""
         db = self.connections.db()
-        db.conn.execute(
-            "UPDATE slack_inbound SET attempts = attempts + 1, note = ?, "
-            "status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END "
-            "WHERE id = ? AND status = 'pending'", (note[:2000], MAX_ATTEMPTS, row_id))
+        with write_transaction(db):
+            db.conn.execute(
+                "UPDATE slack_inbound SET attempts = attempts + 1, note = ?, "
+                "status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END "
+                "WHERE id = ? AND status = 'pending'", (note[:2000], MAX_ATTEMPTS, row_id))
         found = db.conn.execute("SELECT attempts FROM slack_inbound WHERE id = ?", (row_id,)).fetchone()
         return int(found[0]) if found else 0
 
@@ -119,6 +128,8 @@ class Inbound:
         self._done: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
         self.resumed = 0
+        # Its own thread: a store before an ack never waits behind turns in the default pool.
+        self._writer = ThreadPoolExecutor(1, thread_name_prefix="slack-inbound")
 
     def on(self, kind: str, work: Work) -> None:
         if kind not in KINDS:
@@ -127,7 +138,8 @@ class Inbound:
 
     async def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
         """Called before the ack: the row's id, or None for a key already stored (nothing to work)."""
-        return await asyncio.to_thread(self.ledger.store, kind, key, body, bot_user_id)
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer, self.ledger.store, kind, key, body, bot_user_id)
 
     def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
         """Work a stored row after the ack, as a task the component waits for at shutdown."""
@@ -157,7 +169,7 @@ class Inbound:
         ids, self._done = self._done, []
         if ids:
             try:
-                await asyncio.to_thread(self.ledger.finish, ids)
+                await asyncio.get_running_loop().run_in_executor(self._writer, self.ledger.finish, ids)
             except Exception as exc:     # the database busy: they are marked on the next flush
                 self._done = ids + self._done
                 log.warning("slack inbound: could not mark %d rows done: %s", len(ids), type(exc).__name__)

@@ -187,6 +187,7 @@ class SlackInbound:
                 resuming.cancel()
             await self.deps.drain(DRAIN_SECONDS)
             await self.inbound.flush()
+            self.inbound.close()
             if stop.is_set():
                 await self.deps.api.aclose()
 

@@ -128,8 +128,19 @@ class Inbound:
         self._done: list[int] = []
         self._flushing: asyncio.Task[None] | None = None
         self.resumed = 0
-        # Its own thread: a store before an ack never waits behind turns in the default pool.
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="slack-inbound")
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _writer(self) -> ThreadPoolExecutor:
+        """Its own thread: a store before an ack never waits behind turns in the default pool, and the
+        stores and the look for pending rows run in order."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="slack-inbound")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
 
     def on(self, kind: str, work: Work) -> None:
         if kind not in KINDS:
@@ -139,10 +150,12 @@ class Inbound:
     async def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
         """Called before the ack: the row's id, or None for a key already stored (nothing to work)."""
         return await asyncio.get_running_loop().run_in_executor(
-            self._writer, self.ledger.store, kind, key, body, bot_user_id)
+            self._writer(), self.ledger.store, kind, key, body, bot_user_id)
 
     def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
         """Work a stored row after the ack, as a task the component waits for at shutdown."""
+        if row_id in self.active:   # resume() and the listener both came for it: once is enough
+            return
         self.active.add(row_id)
         self.deps.track(self._run(row_id, kind, body, bot_user_id), f"slack.{kind}")
 
@@ -169,7 +182,7 @@ class Inbound:
         ids, self._done = self._done, []
         if ids:
             try:
-                await asyncio.get_running_loop().run_in_executor(self._writer, self.ledger.finish, ids)
+                await asyncio.get_running_loop().run_in_executor(self._writer(), self.ledger.finish, ids)
             except Exception as exc:     # the database busy: they are marked on the next flush
                 self._done = ids + self._done
                 log.warning("slack inbound: could not mark %d rows done: %s", len(ids), type(exc).__name__)
@@ -177,7 +190,7 @@ class Inbound:
     async def resume(self, older_than: float) -> int:
         """Work the pending rows received before that moment that no task of this process is working."""
         await self.flush()
-        rows = await asyncio.to_thread(self.ledger.pending, older_than)
+        rows = await asyncio.get_running_loop().run_in_executor(self._writer(), self.ledger.pending, older_than)
         started = 0
         for row in rows:
             if row.id in self.active or row.id in self._done or row.kind not in self.work:

@@ -74,6 +74,7 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(15, "grants: a covering index for one person's grants, in estimate order",
                   _script(store.PERSON_GRANTS_INDEX)),
         Migration(16, "the Averaging Period's closing prices (sotp import closes)", _closes),
+        Migration(17, "Slack: the inbound ledger (DMs, mentions and /sotp stored before the ack)", _slack_inbound),
     )
 
 
@@ -87,6 +88,12 @@ def _closes(db: sqlite_utils.Database) -> None:
     from bot import tracking
 
     _script(tracking.SCHEMA)(db)
+
+
+def _slack_inbound(db: sqlite_utils.Database) -> None:
+    from bot.channels.slack import inbound
+
+    _script(inbound.SCHEMA)(db)
 
 
 def latest_version() -> int:

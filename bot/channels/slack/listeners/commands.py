@@ -1,6 +1,7 @@
 """/sotp: help, ask, estimate [price], eligibility, deadline, status, human <text>, reminders on|off, track [on|off].
 
-Acknowledged at once (Slack shows an error after 3 seconds); the answer follows as
+Stored in the Slack inbound ledger, then acknowledged at once (Slack shows an error
+after 3 seconds), then worked from the stored row; the answer follows as
 an ephemeral message only the person who typed the command sees. Questions are put
 to the conversation core in the words of texts.toml, so /sotp answers exactly as a
 DM would.
@@ -17,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.channels.slack import turns
 from bot.channels.slack.adapter import with_unknown
 from bot.channels.slack.directory import Asker
+from bot.channels.slack.inbound import Inbound, command_key
 from bot.channels.slack.text import Command, command_to_incoming, parse_command
 from bot.db import write_transaction
 from bot.preferences import Preferences
@@ -95,8 +97,15 @@ async def handle(deps: Any, body: Mapping[str, Any]) -> None:
     log.info("answered /sotp %s message_id=%s rows=%d", command.name, incoming.message_id, len(response.outbox_keys))
 
 
-def register(app: AsyncApp, deps: Any) -> None:
+def register(app: AsyncApp, deps: Any, inbound: Inbound) -> None:
+    async def work(body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        await handle(deps, body)
+
+    inbound.on("command", work)
+
     @app.command(COMMAND)
     async def on_sotp(ack: Any, body: dict) -> None:
+        row = await inbound.store("command", command_key(body), body, None)    # before the ack
         await ack()
-        await deps.track(handle(deps, body), "command")
+        if row is not None:
+            inbound.start(row, "command", body, None)

@@ -1,0 +1,223 @@
+"""The Slack inbound ledger: a DM, a mention or a /sotp command is stored before Slack gets its ack.
+
+Slack does not deliver an acked event again, so a process that dies between the
+ack and the turn's commit would lose the message for good. The listeners'
+store step writes the raw event here (one INSERT) and only then acks; the work
+runs after the ack and marks the row done once its turn committed. Rows still
+pending (a crash, a kill -9, a turn that failed) are taken up again at start-up
+and then every few seconds; the core's ledger answers a message id once, so a
+row worked twice sends nothing twice. A key already stored (Slack's retry of an
+event) is acked and not worked again. Rows are never deleted, as email_inbound's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping
+
+from bot.db import Connections, write_transaction
+
+log = logging.getLogger("sotp.slack.inbound")
+
+KINDS: tuple[str, ...] = ("message", "command")
+SETTLE_SECONDS = 5.0         # a pending row younger than this is still being worked by its own task
+EVERY_SECONDS = 5.0          # how often pending rows are looked for
+FLUSH_SECONDS = 0.25         # done marks are written together, at most this late
+MAX_ATTEMPTS = 5             # a row whose work fails this often is set aside as failed (and logged)
+
+# A migration in bot/schema.py.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS slack_inbound (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    key          TEXT NOT NULL UNIQUE,
+    kind         TEXT NOT NULL CHECK (kind IN ('message', 'command')),
+    received_at  REAL NOT NULL,
+    bot_user_id  TEXT,
+    body         TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    processed_at REAL,
+    note         TEXT
+);
+CREATE INDEX IF NOT EXISTS slack_inbound_pending ON slack_inbound (received_at, id) WHERE status = 'pending';
+"""
+
+Work = Callable[[Mapping[str, Any], "str | None"], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    kind: str
+    body: dict[str, Any]
+    bot_user_id: str | None
+    attempts: int
+
+
+def event_key(event: Mapping[str, Any]) -> str:
+    """The core's message id of a message event (a retry and a mention's two events share it)."""
+    return f"{event.get('channel')}:{event.get('ts')}"
+
+
+def command_key(body: Mapping[str, Any]) -> str:
+    return f"{body.get('channel_id') or body.get('user_id')}:command:{body.get('trigger_id')}"
+
+
+class SlackInboundLedger:
+    """The table's reads and writes (each a single statement on the calling thread's connection)."""
+
+    def __init__(self, connections: Connections) -> None:
+        self.connections = connections
+
+    def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
+        """One INSERT, committed; the new row's id, or None when the key is stored already.
+
+        In write_transaction so that a busy database is waited for and retried as every
+        writer does, rather than failing the request at the first busy timeout.
+        """
+        db = self.connections.db()
+        with write_transaction(db):
+            cursor = db.conn.execute(
+                "INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO NOTHING", (key, kind, time.time(), bot_user_id, json.dumps(body)))
+        return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
+
+    def finish(self, ids: list[int]) -> None:
+        if ids:
+            marks = ", ".join("?" * len(ids))
+            db = self.connections.db()
+            with write_transaction(db):
+                db.conn.execute(f"UPDATE slack_inbound SET status = 'done', processed_at = ? WHERE id IN ({marks}) "
+                                "AND status = 'pending'", (time.time(), *ids))
+
+    def failed(self, row_id: int, note: str) -> int:
+        """Count a failed attempt; the row is set aside after MAX_ATTEMPTS. Returns the attempts so far."""
+        db = self.connections.db()
+        with write_transaction(db):
+            db.conn.execute(
+                "UPDATE slack_inbound SET attempts = attempts + 1, note = ?, "
+                "status = CASE WHEN attempts + 1 >= ? THEN 'failed' ELSE status END "
+                "WHERE id = ? AND status = 'pending'", (note[:2000], MAX_ATTEMPTS, row_id))
+        found = db.conn.execute("SELECT attempts FROM slack_inbound WHERE id = ?", (row_id,)).fetchone()
+        return int(found[0]) if found else 0
+
+    def pending(self, older_than: float, limit: int = 100) -> list[Pending]:
+        """Pending rows received before that moment (unix seconds), oldest first."""
+        return [Pending(r[0], r[1], json.loads(r[2]), r[3], r[4]) for r in self.connections.db().conn.execute(
+            "SELECT id, kind, body, bot_user_id, attempts FROM slack_inbound WHERE status = 'pending' "
+            "AND received_at <= ? ORDER BY received_at, id LIMIT ?", (older_than, limit))]
+
+    def counts(self) -> dict[str, int]:
+        return {status: int(n) for status, n in self.connections.db().conn.execute(
+            "SELECT status, count(*) FROM slack_inbound GROUP BY status")}
+
+
+class Inbound:
+    """Store before the ack, work after it, resume what a dead process left pending."""
+
+    def __init__(self, deps: Any) -> None:
+        self.deps = deps
+        self.ledger = SlackInboundLedger(deps.connections)
+        self.work: dict[str, Work] = {}          # kind -> what the listener does with a stored row
+        self.active: set[int] = set()            # rows this process is working now
+        self._done: list[int] = []
+        self._flushing: asyncio.Task[None] | None = None
+        self.resumed = 0
+        self._pool: ThreadPoolExecutor | None = None
+
+    def _writer(self) -> ThreadPoolExecutor:
+        """Its own thread: a store before an ack never waits behind turns in the default pool, and the
+        stores and the look for pending rows run in order."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="slack-inbound")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def on(self, kind: str, work: Work) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        self.work[kind] = work
+
+    async def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
+        """Called before the ack: the row's id, or None for a key already stored (nothing to work)."""
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer(), self.ledger.store, kind, key, body, bot_user_id)
+
+    def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        """Work a stored row after the ack, as a task the component waits for at shutdown."""
+        if row_id in self.active:   # resume() and the listener both came for it: once is enough
+            return
+        self.active.add(row_id)
+        self.deps.track(self._run(row_id, kind, body, bot_user_id), f"slack.{kind}")
+
+    async def _run(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
+        try:
+            await self.work[kind](body, bot_user_id)
+        except Exception as exc:
+            attempts = await asyncio.to_thread(self.ledger.failed, row_id, f"{type(exc).__name__}: {exc}")
+            log.warning("slack inbound row=%d failed (attempt %d of %d): %s", row_id, attempts, MAX_ATTEMPTS,
+                        type(exc).__name__)
+            return
+        finally:
+            self.active.discard(row_id)
+        self._done.append(row_id)
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.ensure_future(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_SECONDS)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Mark the finished rows done, all in one UPDATE (a row left pending by a crash is only re-asked)."""
+        ids, self._done = self._done, []
+        if ids:
+            try:
+                await asyncio.get_running_loop().run_in_executor(self._writer(), self.ledger.finish, ids)
+            except Exception as exc:     # the database busy: they are marked on the next flush
+                self._done = ids + self._done
+                log.warning("slack inbound: could not mark %d rows done: %s", len(ids), type(exc).__name__)
+
+    async def resume(self, older_than: float) -> int:
+        """Work the pending rows received before that moment that no task of this process is working."""
+        await self.flush()
+        rows = await asyncio.get_running_loop().run_in_executor(self._writer(), self.ledger.pending, older_than)
+        started = 0
+        for row in rows:
+            if row.id in self.active or row.id in self._done or row.kind not in self.work:
+                continue
+            log.info("slack inbound row=%d resumed (%s, attempt %d)", row.id, row.kind, row.attempts + 1)
+            self.start(row.id, row.kind, row.body, row.bot_user_id)
+            started += 1
+        self.resumed += started
+        return started
+
+    async def run(self, stop: asyncio.Event, *, first: bool = True) -> None:
+        """At start-up (first) everything pending is from a process before this one; then every EVERY_SECONDS."""
+        if first:
+            try:
+                await self.resume(time.time())
+            except Exception as exc:
+                log.error("slack inbound: resume failed: %s: %s", type(exc).__name__, exc)
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), EVERY_SECONDS)
+                break
+            except asyncio.TimeoutError:
+                pass
+            try:
+                await self.resume(time.time() - SETTLE_SECONDS)
+            except Exception as exc:     # keep going: the next tick tries again
+                log.error("slack inbound: resume failed: %s: %s", type(exc).__name__, exc)
+
+    def health(self) -> dict[str, Any]:
+        return {"inbound_active": len(self.active), "inbound_resumed": self.resumed}

@@ -1,0 +1,102 @@
+"""A DM, mention or /sotp is stored before its ack, and a stored one is answered once, even across a crash."""
+
+from bot.channels.slack.inbound import SlackInboundLedger, event_key
+from bot.db import Connections
+
+from slack_world import start_app
+
+DM = {"type": "message", "channel_type": "im", "channel": "D0ALICE", "user": "U0ALICE",
+      "text": "when is the election deadline?", "ts": "1067860800.000701", "event_ts": "1067860800.000701"}
+
+
+def _rows(db_path) -> list[tuple[str, str, str]]:
+    connections = Connections(db_path)
+    try:
+        return [tuple(r) for r in connections.db().conn.execute(
+            "SELECT key, kind, status FROM slack_inbound ORDER BY id")]
+    finally:
+        connections.close()
+
+
+async def test_a_dm_is_stored_before_its_ack_and_marked_done_once_answered(app, db_path):
+    await app.dm("when is the election deadline?", ts="1067860800.000702")
+    await app.slack.wait_for("chat.postMessage")
+    await app.settle()
+    await app.inbound.inbound.flush()
+    assert _rows(db_path) == [("D0ALICE:1067860800.000702", "message", "done")]
+
+
+async def test_a_command_is_stored_before_its_ack(app, db_path):
+    status, _ = await app.command("deadline")
+    assert status == 200
+    await app.slack.wait_for("response_url")
+    await app.settle()
+    await app.inbound.inbound.flush()
+    assert [(kind, status) for _, kind, status in _rows(db_path)] == [("command", "done")]
+
+
+async def test_slacks_retry_of_a_stored_event_is_not_stored_again(app, db_path):
+    assert (await app.event(DM, event_id="Ev7"))[0] == 200
+    assert (await app.event(DM, event_id="Ev7", retry=1))[0] == 200
+    await app.slack.wait_for("chat.postMessage")
+    await app.settle()
+    assert len(_rows(db_path)) == 1 and len(app.slack.of("chat.postMessage")) == 1
+
+
+async def test_a_stored_but_unprocessed_event_is_answered_once_after_a_restart(db_path, clock, slack, monkeypatch,
+                                                                              tmp_path):
+    connections = Connections(db_path)
+    SlackInboundLedger(connections).store("message", event_key(DM), DM, "UBOT")   # the process died after this
+    connections.close()
+    harness = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    try:
+        calls = await slack.wait_for("chat.postMessage")
+        await harness.settle()
+    finally:
+        await harness.close()
+    assert [(c.params["channel"], c.params.get("thread_ts")) for c in calls] == [("D0ALICE", None)]
+    assert len(slack.of("chat.postMessage")) == 1
+    assert _rows(db_path) == [(event_key(DM), "message", "done")]
+
+
+async def test_an_acked_dm_whose_work_never_ran_is_answered_after_a_restart(db_path, clock, slack, monkeypatch,
+                                                                           tmp_path):
+    first = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    first.inbound.inbound.start = lambda *a, **k: None      # the process dies between the ack and the turn
+    try:
+        assert (await first.event(DM))[0] == 200
+        await first.settle()
+    finally:
+        await first.close()
+    assert slack.of("chat.postMessage") == []
+    assert _rows(db_path) == [(event_key(DM), "message", "pending")]
+    second = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    try:
+        await slack.wait_for("chat.postMessage")
+        await second.settle()
+    finally:
+        await second.close()
+    assert [c.params["channel"] for c in slack.of("chat.postMessage")] == ["D0ALICE"]
+    assert _rows(db_path) == [(event_key(DM), "message", "done")]
+
+
+async def test_a_row_answered_but_not_yet_marked_done_sends_nothing_twice_after_a_restart(
+        db_path, clock, slack, monkeypatch, tmp_path):
+    first = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    try:
+        assert (await first.event(DM))[0] == 200
+        await slack.wait_for("chat.postMessage")
+        await first.settle()
+    finally:
+        await first.close()
+    connections = Connections(db_path)        # the process died after the turn, before the done mark
+    connections.db().conn.execute("UPDATE slack_inbound SET status = 'pending', processed_at = NULL")
+    connections.close()
+    second = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    try:
+        await second.settle()
+        await second.inbound.inbound.flush()
+    finally:
+        await second.close()
+    assert len(slack.of("chat.postMessage")) == 1
+    assert _rows(db_path) == [(event_key(DM), "message", "done")]

@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
     log = state_dir / "log" / "serve.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with log.open("ab") as out:
+    from bot.logs import open_private
+
+    with open_private(log) as out:
         child = subprocess.Popen(_serve_argv(args) + ["--log-file", str(log)], stdout=out, stderr=out)
     try:
         if not _wait_until_running(state_dir / "health.json", started, child):

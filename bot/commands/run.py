@@ -46,7 +46,7 @@ def _serve_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def _wait_until_running(health: Path, started: float, child: subprocess.Popen[bytes], timeout: float = 20) -> bool:
+def _wait_until_running(health: Path, started: float, child: subprocess.Popen[bytes], timeout: float = 90) -> bool:
     while time.monotonic() - started < timeout:
         if child.poll() is not None:
             return False

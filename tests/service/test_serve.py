@@ -322,3 +322,14 @@ def test_sigterm_while_mail_comes_in_loses_nothing_after_a_restart(tmp_path):
     assert accepted == {str(q["Message-ID"]) for q in questions}
     replies = [str(m["In-Reply-To"]) for m in relay.snapshot() if m["In-Reply-To"]]
     assert sorted(replies) == sorted(accepted)          # each accepted question answered exactly once
+
+
+def test_sotp_bench_serve_on_a_few_messages_reports_none_lost_and_none_twice():
+    """A smoke test of the benchmark (its speed is reported by the bench, never judged here)."""
+    done = subprocess.run([sys.executable, "-m", "bot", "bench", "serve", "--messages", "20", "--employees", "200",
+                           "--json"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert {k: report[k] for k in ("messages", "answered", "lost", "duplicated", "unexpected", "gateway_exit")} == {
+        "messages": 20, "answered": 20, "lost": 0, "duplicated": 0, "unexpected": 0, "gateway_exit": 0}
+    assert report["messages_per_second"] > 0 and report["latency_ms"]["max"] >= report["latency_ms"]["median"]

@@ -21,7 +21,7 @@ from bot.commands._common import CommandError, emit_json, json_parent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("index", help="status|build: whether the index questions are answered from is up to date; build it now",
+    parser = subparsers.add_parser("index", help="status|build: whether the index of the Notice is up to date, or build it now",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="index_command", metavar="ACTION", required=True)
     status = actions.add_parser("status", parents=[json_parent()],

@@ -19,6 +19,7 @@ import random
 import sqlite3
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -62,15 +63,43 @@ def translate(exc: sqlite3.Error, path: str | Path) -> DatabaseUnavailable | Non
         return DatabaseBusy(f"the database {path} is busy (another program is writing to it); "
                             "nothing was changed: try again in a moment")
     if "readonly" in text or "read-only" in text:
-        return DatabaseReadOnly(f"the database {path} is read-only for this user; nothing was changed")
+        return DatabaseReadOnly(read_only_message(path) or
+                                f"the database {path} is read-only for this user; nothing was changed")
     if "not a database" in text or "malformed" in text or "file is encrypted" in text:
         return DatabaseCorrupt(f"{path} is not a usable SQLite database (corrupt or another kind of file); "
                                "nothing was changed")
+    if "unable to open" in text and (message := read_only_message(path)):
+        # WAL mode writes its -wal and -shm files beside the database: a folder that cannot be
+        # written fails as "unable to open database file", which would not tell anyone why.
+        return DatabaseReadOnly(message)
     if "unable to open" in text or "disk i/o" in text:
         return DatabaseUnavailable(f"the database {path} cannot be opened ({exc}); nothing was changed")
     if "no such table" in text:
         return DatabaseCorrupt(f"the database {path} is missing a table ({exc}); it was changed by hand "
                                "or by another program: see `sotp audit verify`")
+    return None
+
+
+def _folder_read_only(folder: Path) -> str | None:
+    """Why no file can be created in this folder (SQLite's -wal and -shm), or None."""
+    try:
+        if os.statvfs(folder).f_flag & os.ST_RDONLY:
+            return f"it is on a read-only file system ({folder})"
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return (f"its folder {folder} cannot be written by this user, and SQLite keeps its journal files "
+                "beside the database")
+    return None
+
+
+def read_only_message(path: str | Path) -> str | None:
+    """Why this user cannot write the database (folder or file), in words, or None if nothing is read-only."""
+    path = Path(path)
+    if (why := _folder_read_only(path.parent)) is not None:
+        return f"the database {path} is read-only: {why}; nothing was changed"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the database {path} is read-only for this user; nothing was changed"
     return None
 
 
@@ -123,6 +152,47 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True,
             conn.close()
             raise
     return db
+
+
+def connect_read_only(path: str | Path, *,
+                      busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> sqlite_utils.Database:
+    """A connection that never writes, for the commands that only read (a copy on read-only media).
+
+    The file is opened with `mode=ro` and never migrated: a database older than the code is
+    brought up to date by an ordinary connection when that can write, and refused in one line
+    when it cannot. In a folder this user cannot write, SQLite could not make the -shm file a
+    WAL reader needs, so the file is opened as `immutable` (no locks, no -shm); unless a -wal
+    file holds changes not yet in the database: those are read with `mode=ro` alone, since
+    `immutable` would silently ignore them.
+    """
+    from bot.schema import latest_version
+
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseMissing(f"no database at {path}")
+    wal = path.with_name(path.name + "-wal")
+    immutable = _folder_read_only(path.parent) is not None and not (wal.exists() and wal.stat().st_size)
+    uri = f"file:{urllib.parse.quote(str(path.absolute()))}?mode=ro" + ("&immutable=1" if immutable else "")
+    with readable_errors(path):
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=busy_timeout_ms / 1000,
+                               check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            db = sqlite_utils.Database(conn, recursive_triggers=True, execute_plugins=False)
+        except BaseException:
+            conn.close()
+            raise
+    if version >= latest_version():
+        return db
+    db.close()
+    try:
+        return connect(path, create=False)      # older than the code: migrate it, if it can be written
+    except DatabaseReadOnly:
+        raise DatabaseReadOnly(
+            f"the database {path} was written by an older version of the assistant (schema version {version}, "
+            f"this version needs {latest_version()}) and cannot be brought up to date because it is read-only; "
+            "open a writable copy of it once with any sotp command") from None
 
 
 def path_of(db: sqlite_utils.Database) -> Path:

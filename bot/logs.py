@@ -9,11 +9,16 @@ values that look like Slack tokens.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+
+# The log holds employee ids, email addresses and ticket ids: readable by its owner only, as the
+# database, the exports and the kept mail are.
+LOG_FILE_MODE = 0o600
 
 _TOKEN = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]+")
 
@@ -44,6 +49,25 @@ class OneLine(logging.Formatter):
         return head if not rest else head + "\n" + redact(rest)
 
 
+def open_private(path: str | Path) -> IO[bytes]:
+    """The log file opened for appending, created (or tightened) to LOG_FILE_MODE whatever the umask."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, LOG_FILE_MODE)
+    try:
+        os.fchmod(fd, LOG_FILE_MODE)   # a file made before keeps its mode through O_CREAT
+    except BaseException:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "ab")
+
+
+class PrivateFileHandler(logging.FileHandler):
+    """A FileHandler whose file is readable by its owner only."""
+
+    def _open(self) -> Any:
+        open_private(self.baseFilename).close()   # created or tightened first; then opened as usual
+        return super()._open()
+
+
 class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time (a redirection or a test may replace it)."""
 
@@ -71,7 +95,7 @@ def configure(level: int | str = logging.INFO, *, log_file: str | Path | None = 
     if log_file is not None:
         path = Path(log_file)
         path.parent.mkdir(parents=True, exist_ok=True)
-        handler = logging.FileHandler(path, encoding="utf-8")
+        handler = PrivateFileHandler(path, encoding="utf-8")
     else:
         handler = StderrHandler()
     handler.setFormatter(OneLine(tracebacks=tracebacks))

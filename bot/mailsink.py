@@ -2,7 +2,7 @@
 
 A newcomer has no mail server; the assistant's outgoing mail goes to this SMTP
 server on 127.0.0.1:2526, which writes each message to var/mail/ and logs a
-one-line summary, so replies, reminders and confirmations can be read there.
+one-line summary (its number and size: no address, no subject), so replies, reminders and confirmations can be read there.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ class SinkHandler:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         os.replace(partial, self.folder / name)
-        log.info("mail to %s: %s -> %s", ", ".join(envelope.rcpt_tos), message.get("Subject", "(no subject)"),
-                 self.folder / name)
+        # Neither recipient nor subject: the subject is the employee's own words, figures included.
+        log.info("mail %06d kept in %s (%d bytes)", self.count, self.folder / f"{self.count:06d}-*.eml", len(data))
         return "250 OK: kept"
 
 

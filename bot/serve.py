@@ -109,6 +109,7 @@ class Service:
                     break
                 raise RuntimeError("stopped by itself")
             except asyncio.CancelledError:
+                st.state = "cancelled"      # did not stop within STOP_GRACE
                 raise
             except Exception as exc:
                 st.state, st.restarts = "restarting", st.restarts + 1
@@ -154,7 +155,6 @@ class Service:
                 await asyncio.wait_for(self.stop.wait(), HEALTH_EVERY)
             except asyncio.TimeoutError:
                 pass
-        await asyncio.to_thread(self.write_health)
 
     def install_signals(self) -> None:
         loop = asyncio.get_running_loop()
@@ -186,6 +186,11 @@ class Service:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         await reporter
+        # The last report is written once every component has ended, so it never shows one still running.
+        try:
+            await asyncio.to_thread(self.write_health)
+        except Exception as exc:
+            log.warning("could not write the health report: %s", exc)
         log.info("stopped")
 
 

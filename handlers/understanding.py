@@ -75,6 +75,7 @@ class _Rules:
     third_party: tuple[re.Pattern[str], ...]
     claims: tuple[re.Pattern[str], ...]
     not_people: frozenset[str]
+    common_words: frozenset[str]       # lower-case words that start no name
     domain_tokens: frozenset[str]
 
 
@@ -94,6 +95,7 @@ def rules() -> _Rules:
         third_party=_compile(people["third_party"]),
         claims=_compile(people["claims"]),
         not_people=frozenset(people["not_people"]),
+        common_words=frozenset(people["common_words"]),
         domain_tokens=frozenset(t for word in raw["topic"]["domain_words"] for t in analyze(word).tokens),
     )
 
@@ -146,6 +148,10 @@ def _names(rule_set: _Rules, patterns: tuple[re.Pattern[str], ...], text: str) -
                 continue
             if countries.resolve(who) is not None or countries.mentioned(who):
                 continue
+            if who[0].islower() and not who.startswith("my ") and (
+                    first in rule_set.common_words
+                    or any(t in rule_set.domain_tokens for t in analyze(who).tokens)):
+                continue      # "how much would everyone get", "what would vested options get": no person
             found.append(who)
     return found
 

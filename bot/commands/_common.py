@@ -94,10 +94,15 @@ def missing_database(path: Path) -> str:
             f"`sotp import employees FILE.csv --db {path}` loads real records")
 
 
-def open_database(args: argparse.Namespace, settings: Settings) -> sqlite_utils.Database:
+def open_database(args: argparse.Namespace, settings: Settings, *,
+                  read_only: bool = False) -> sqlite_utils.Database:
     """The command's existing database. Only the unnamed default is built (as the demo) on first use;
-    a named path that does not exist is refused and nothing is created, not even its directory."""
-    from bot.db import connect
+    a named path that does not exist is refused and nothing is created, not even its directory.
+
+    read_only=True for a command that only reads: it then works on a copy on read-only
+    media too (an auditor's snapshot of the trail), and never migrates or writes.
+    """
+    from bot.db import connect, connect_read_only
     from bot.figures import build_demo_database
 
     path = settings.db_path
@@ -105,6 +110,8 @@ def open_database(args: argparse.Namespace, settings: Settings) -> sqlite_utils.
         if not is_demo_default(args, settings):
             raise CommandError(missing_database(path))
         build_demo_database(path)
+    if read_only:
+        return connect_read_only(path)
     return connect(path, create=False)
 
 

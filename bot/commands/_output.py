@@ -20,9 +20,10 @@ from bot.formatting import count, dollars, notes, table
 __all__ = ["calc_errors", "count", "database", "dollars", "notes", "table"]
 
 
-def database(args: argparse.Namespace, settings: Settings) -> sqlite_utils.Database:
-    """The command's database: the one named, which must exist, else the demo default (built on first use)."""
-    return open_database(args, settings)
+def database(args: argparse.Namespace, settings: Settings, *, read_only: bool = False) -> sqlite_utils.Database:
+    """The command's database: the one named, which must exist, else the demo default (built on first use).
+    read_only=True for a command that only reads (see open_database)."""
+    return open_database(args, settings, read_only=read_only)
 
 
 def calc_errors(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:

@@ -69,7 +69,7 @@ def private_file(path: Path, *, newline: str | None = None) -> TextIO:
 
 def _export(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    log = AuditLog(open_database(args, settings))
+    log = AuditLog(open_database(args, settings, read_only=True))
     if args.output is None:
         count = _write(log, args, sys.stdout)
         sys.stdout.flush()
@@ -94,13 +94,13 @@ def _export(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    log = AuditLog(open_database(args, settings))
+    log = AuditLog(open_database(args, settings, read_only=True))
     result = log.verify(progress=_progress if not args.json else None)
     if args.json:
         emit_json({"intact": result.ok, "records": result.records, "problem": result.problem,
                    "record_id": result.record_id})
     elif result.ok:
-        print(f"audit trail intact: {result.records:,} records")
+        print(f"audit trail intact: {result.records:,} record{'' if result.records == 1 else 's'}")
     else:
         print(f"audit trail NOT intact: {result.problem} ({result.records:,} records checked before it)")
     return 0 if result.ok else 1

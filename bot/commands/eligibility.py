@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 @calc_errors
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    db = database(args, settings)
+    db = database(args, settings, read_only=True)
     try:
         verdict = eligibility_for(db, args.employee)
     finally:

@@ -115,7 +115,7 @@ def as_text(est: Estimate) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     acp = parse_price(args.price)
-    db = database(args, settings)
+    db = database(args, settings, read_only=True)
     curve = None
     try:
         est = estimate_for(db, settings, args.employee, acp)

@@ -1,12 +1,15 @@
-"""`sotp index status|build`: the prebuilt knowledge index that questions are answered from.
+"""`sotp index status|build`: the prebuilt index that questions are answered from.
 
-Whatever answers questions loads the corpus, its index and the reply templates
-from var/cache/ beside the packages while none of their inputs changed, and
-rebuilds them (about a second) when one did (knowledge/cache.py). `sotp index
-build` builds the index now, e.g. after a deploy, so that the first question is
-fast; `sotp index status` says whether the cache is fresh without loading it
-(exit status 1 when it is not).
+The assistant answers questions from the Notice and the program's guides through
+an index it keeps on disk. When the Notice, the guides or the reply texts change,
+the index is rebuilt by itself the next time a question comes (in about a
+second). `sotp index build` builds it now, for example after installing a new
+version, so that the first question is answered at once; `sotp index status`
+says whether the index on disk is up to date, without loading it (exit status 1
+when it is not).
 """
+
+# Developers: the index is cached in var/cache/ beside the packages (knowledge/cache.py).
 
 from __future__ import annotations
 
@@ -18,13 +21,13 @@ from bot.commands._common import CommandError, emit_json, json_parent
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("index", help="check or build the cached knowledge index",
+    parser = subparsers.add_parser("index", help="status|build: whether the index of the Notice is up to date, or build it now",
                                    description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     actions = parser.add_subparsers(dest="index_command", metavar="ACTION", required=True)
     status = actions.add_parser("status", parents=[json_parent()],
-                                help="whether the cache is fresh (exit status 1 when it is not)")
+                                help="whether the index is up to date (exit status 1 when it is not)")
     status.set_defaults(func=run_status)
-    build = actions.add_parser("build", parents=[json_parent()], help="build the index and write the cache now")
+    build = actions.add_parser("build", parents=[json_parent()], help="build the index now and keep it on disk")
     build.set_defaults(func=run_build)
 
 

@@ -60,8 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_retry)
 
 
-def _outbox(args: argparse.Namespace) -> Outbox:
-    return Outbox(open_database(args, settings_from_args(args)))
+def _outbox(args: argparse.Namespace, *, read_only: bool = False) -> Outbox:
+    return Outbox(open_database(args, settings_from_args(args), read_only=read_only))
 
 
 def summary(row: OutboxRow) -> str:
@@ -86,7 +86,7 @@ def _state(row: OutboxRow) -> str:
 
 
 def _list(args: argparse.Namespace) -> int:
-    outbox = _outbox(args)
+    outbox = _outbox(args, read_only=True)
     if args.limit < 0:
         raise CommandError(f"--limit must not be negative, got {args.limit}")
     try:
@@ -116,7 +116,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    outbox = _outbox(args)
+    outbox = _outbox(args, read_only=True)
     try:
         row = outbox.get(args.id)
     except OutboxError as exc:

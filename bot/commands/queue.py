@@ -176,9 +176,9 @@ def _who(requester: str, channel: str, address: str) -> str:
 
 # -- commands ---------------------------------------------------------------------------------------
 
-def _queue(args: argparse.Namespace) -> tuple[Queue, Settings]:
+def _queue(args: argparse.Namespace, *, read_only: bool = False) -> tuple[Queue, Settings]:
     settings = settings_from_args(args)
-    db = open_database(args, settings)
+    db = open_database(args, settings, read_only=read_only)
     return Queue(db, AuditLog(db)), settings
 
 
@@ -187,7 +187,7 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _list(args: argparse.Namespace) -> int:
-    queue, _ = _queue(args)
+    queue, _ = _queue(args, read_only=True)
     try:
         tickets = queue.list(args.status)
     except QueueError as exc:
@@ -203,7 +203,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    queue, _ = _queue(args)
+    queue, _ = _queue(args, read_only=True)
     try:
         ticket = queue.get(args.id)
         thread, outbox = queue.messages(ticket.id), queue.outbox(ticket.id)

@@ -46,7 +46,7 @@ def _serve_argv(args: argparse.Namespace) -> list[str]:
     return argv
 
 
-def _wait_until_running(health: Path, started: float, child: subprocess.Popen[bytes], timeout: float = 20) -> bool:
+def _wait_until_running(health: Path, started: float, child: subprocess.Popen[bytes], timeout: float = 90) -> bool:
     while time.monotonic() - started < timeout:
         if child.poll() is not None:
             return False
@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
     log = state_dir / "log" / "serve.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
-    with log.open("ab") as out:
+    from bot.logs import open_private
+
+    with open_private(log) as out:
         child = subprocess.Popen(_serve_argv(args) + ["--log-file", str(log)], stdout=out, stderr=out)
     try:
         if not _wait_until_running(state_dir / "health.json", started, child):

@@ -2,23 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import pty
 import re
-import select
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from cli_helpers import REPO, process_env, run_process
+from cli_helpers import PROMPT, Terminal, run_process
 
 from bot.audit import AuditLog
 from bot.store import open_db
 
 SGR = re.compile(rb"\x1b\[([0-9;]*)m")
-PROMPT = b"you>"   # the space after it is a cursor move, not a character, on some terminals
 
 
 def colours(screen: bytes) -> set[int]:
@@ -29,55 +22,6 @@ def colours(screen: bytes) -> set[int]:
             if p and (30 <= int(p) <= 38 or 90 <= int(p) <= 97):
                 found.add(int(p))
     return found
-
-
-class Terminal:
-    """sotp chat on a pseudo-terminal: type keys, wait for text, read the screen."""
-
-    def __init__(self, db: Path, **env: str) -> None:
-        self.fd, child = pty.openpty()
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "chat", "--db", str(db)], stdin=child,
-                                        stdout=child, stderr=child, cwd=REPO,
-                                        env=process_env(TERM="xterm-256color", **env))
-        os.close(child)
-        self.screen = b""
-
-    def _read(self, seconds: float) -> bool:
-        """Read what the program shows within seconds, answering its cursor position requests; False at the end."""
-        ready, _, _ = select.select([self.fd], [], [], seconds)
-        if not ready:
-            return True
-        try:
-            chunk = os.read(self.fd, 65536)
-        except OSError:
-            return False
-        if b"\x1b[6n" in chunk:
-            os.write(self.fd, b"\x1b[1;1R")
-        self.screen += chunk
-        return True
-
-    def wait_for(self, text: bytes, timeout: float = 60) -> bytes:
-        """Read until text appears after what was read before."""
-        start = len(self.screen)
-        deadline = time.monotonic() + timeout
-        while text not in self.screen[start:] and time.monotonic() < deadline and self._read(0.5):
-            pass
-        assert text in self.screen[start:], self.screen[start:][-2000:]
-        return self.screen[start:]
-
-    def type(self, keys: bytes) -> None:
-        os.write(self.fd, keys)
-
-    def close(self) -> int:
-        """Wait for the program to end, reading what it still shows (a full terminal would block it)."""
-        deadline = time.monotonic() + 30
-        try:
-            while self.process.poll() is None and time.monotonic() < deadline and self._read(0.2):
-                pass
-            return self.process.wait(timeout=5)
-        finally:
-            self.process.kill()
-            os.close(self.fd)
 
 
 def _messages(db: Path) -> list[str]:

@@ -20,7 +20,8 @@ def _commands(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> 
 
 COMMANDS = _commands(build_parser())
 # Words that speak to a developer of the assistant, not to its users.
-DEVELOPER_WORDS = ("bot.", "BENCHMARKS", "register(", "module", "subparsers", "Python", "sqlite_utils")
+DEVELOPER_WORDS = ("bot.", "BENCHMARKS", "register(", "module", "subparsers", "Python", "sqlite_utils", ".py",
+                   "knowledge/", "handlers/", "var/cache")
 
 
 def test_the_command_tree_has_every_documented_command():
@@ -46,3 +47,28 @@ def test_commands_that_read_no_database_do_not_offer_one(capsys):
             main([*command, "--help"])
         out = capsys.readouterr().out
         assert "--db" not in out and "database" not in out.lower()
+
+
+def _help(capsys: pytest.CaptureFixture[str], *command: str) -> str:
+    with pytest.raises(SystemExit):
+        main([*command, "--help"])
+    return capsys.readouterr().out
+
+
+def test_the_overview_names_the_actions_the_index_command_takes(capsys):
+    line = next(line for line in _help(capsys).splitlines() if line.strip().startswith("index "))
+    assert line.split(None, 1)[1].startswith("status|build: ")
+
+
+def test_bench_help_explains_every_benchmark_in_its_own_words(capsys):
+    text = _help(capsys, "bench")
+    description = " ".join(text.split("positional arguments:")[0].split())
+    names = [c[1] for c in COMMANDS if len(c) == 2 and c[0] == "bench"]
+    assert names == ["faq", "calc", "calibration", "slack", "remind", "email", "import", "serve"]
+    assert [name for name in names if f" {name}: " not in f" {description}"] == []
+
+
+def test_index_help_speaks_of_the_index_not_of_files(capsys):
+    text = _help(capsys, "index")
+    assert "var/" not in text and "cache.py" not in text
+    assert "`sotp index build` builds it now" in " ".join(text.split())

@@ -81,10 +81,11 @@ def render(curve: PaymentCurve) -> bytes:
         heading += f"\n{ILLUSTRATIVE}"
     axes.set_title(_plain(heading), fontsize=10, color=LIMIT_COLOUR if curve.illustrative else "black", loc="left")
     figure.text(0.01, 0.01, ESTIMATE_NOTE, fontsize=7, color="#555555")
-    figure.tight_layout(rect=(0, 0.03, 1, 1))
+    # Fixed margins: tight_layout draws the whole figure once more only to measure it (a third of the time).
+    figure.subplots_adjust(left=0.12, right=0.96, top=0.88, bottom=0.16)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None, "Title": heading},
-                   pil_kwargs={"optimize": True})
+                   pil_kwargs={"compress_level": 6})
     return out.getvalue()
 
 

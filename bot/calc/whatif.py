@@ -46,7 +46,7 @@ TICKS_PER_DOLLAR = 10_000         # an ACP is stated to 1/10,000 of a dollar (Q6
 HALF_CENT = Decimal("0.005")
 _CACHE_LIMIT = 4096               # combinations of Series whose breakpoints are kept per grid
 
-Reason = Literal["reached", "already", "never"]
+Reason = Literal["reached", "already_reached", "not_reached"]
 Side = Literal["inside", "above", "below"]
 
 
@@ -58,9 +58,10 @@ class InvalidAmount(CalcError):
 class BreakEven:
     """The smallest ACP in [low, high] at which the Total Payment reaches amount.
 
-    reason: "reached" (price is above the lowest price of the range), "already" (the
-    lowest price of the range reaches it; price is that lowest price) or "never" (no
-    price up to high does; price is None).
+    reason: "reached" (price is above the lowest price of the range), "already_reached"
+    (the lowest price of the range reaches it; price is that lowest price; with
+    non_decreasing, every price in the range does) or "not_reached" (no price up to
+    high does; price is None).
     """
 
     employee_id: str
@@ -259,8 +260,21 @@ def solve(holdings: Holdings, amount: Decimal, grid: PricingGrid) -> BreakEven:
     total_at_low, total_at_high = h.total(lines.low_tick), h.total(lines.high_tick)
     found: int | None = lines.low_tick if total_at_low >= amount else None
     if found is None:
-        u_a = h.unrounded(0)
-        for i in range(len(lines.breakpoints) - 1):
+        start = 0
+        if lines.non_decreasing:
+            # U never falls: the segments wholly below amount - slack cannot hold the answer; skip them
+            # by bisecting on the breakpoints instead of walking up to the crossing one by one.
+            level = amount - h.slack
+            lo, hi = 0, len(lines.breakpoints) - 1
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if h.unrounded(mid) >= level:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            start = max(0, lo - 1)
+        u_a = h.unrounded(start)
+        for i in range(start, len(lines.breakpoints) - 1):
             u_b = h.unrounded(i + 1)
             found = _solve_segment(h, i, amount, u_a, u_b, reaches)
             if found is not None:
@@ -271,10 +285,10 @@ def solve(holdings: Holdings, amount: Decimal, grid: PricingGrid) -> BreakEven:
                   total_at_high=total_at_high, non_decreasing=lines.non_decreasing,
                   illustrative=grid.illustrative)
     if found is None:
-        return BreakEven(price=None, reason="never", total_at_price=None, total_below=None, **common)  # type: ignore[arg-type]
+        return BreakEven(price=None, reason="not_reached", total_at_price=None, total_below=None, **common)  # type: ignore[arg-type]
     at = total_at_low if found == lines.low_tick else h.total(found)
     if found == lines.low_tick:
-        return BreakEven(price=low, reason="already", total_at_price=at, total_below=None, **common)  # type: ignore[arg-type]
+        return BreakEven(price=low, reason="already_reached", total_at_price=at, total_below=None, **common)  # type: ignore[arg-type]
     below = h.total(found - 1)
     if at < amount or below >= amount:          # the two-way check of the answer
         raise AssertionError(f"break-even check failed at tick {found}: {below} / {at} for {amount}")
@@ -314,10 +328,30 @@ def slope_of(holdings: Holdings, acp: Decimal, grid: PricingGrid) -> Slope:
     return Slope("", acp, total, (a, b), side, grid.illustrative)
 
 
+_MULTIPLIERS = {"k": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}
+
+
+def parse_amount(text: str) -> Decimal:
+    """A Total Payment as a person types it: "20000.01", "$20,000", "20k", "$1.5 million". Checked."""
+    if not isinstance(text, str):
+        raise InvalidAmount(f"an amount must be given as text, got {text!r}")
+    cleaned = text.strip().lower().replace(",", "").replace("$", "").replace("usd", "").strip()
+    factor = 1
+    for word, value in _MULTIPLIERS.items():
+        if cleaned.endswith(word) and cleaned[:-len(word)].strip():
+            cleaned, factor = cleaned[:-len(word)].strip(), value
+            break
+    try:
+        amount = Decimal(cleaned) * factor
+    except ArithmeticError:
+        raise InvalidAmount(f"{text.strip()!r} is not an amount: give dollars such as 20000.01") from None
+    return validate_amount(amount)
+
+
 def validate_amount(amount: Decimal) -> Decimal:
     """A Total Payment to solve for: more than $0.00, in dollars and cents."""
     if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise InvalidAmount(f"{amount!r} is not an amount: give dollars such as 20000.01")
+        raise InvalidAmount(f"{amount} is not an amount: give dollars such as 20000.01")
     if amount <= 0:
         raise InvalidAmount(f"a Total Payment of {dollar_price(amount)} is not one to solve for: "
                             "give an amount above $0.00")
@@ -350,4 +384,4 @@ def slope(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcCo
 
 
 __all__ = ["BreakEven", "InvalidAmount", "LOWEST_ACP", "Slope", "break_even", "slope", "slope_of", "solve",
-           "validate_amount"]
+           "parse_amount", "validate_amount"]

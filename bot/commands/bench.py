@@ -2,7 +2,7 @@
 
 faq: how often questions get the right kind of answer and the right section of
 the Notice, and how fast; calc: how fast personal estimates and the population
-totals are computed; calibration: the population's Total Payments beside the
+totals are computed; whatif: how fast break-even prices are solved; calibration: the population's Total Payments beside the
 figures the Notice publishes; import: how long a large import takes and how long
 other writers wait meanwhile. The figures are reported for people to read; the
 README lists the latest ones.
@@ -17,6 +17,7 @@ import importlib
 BENCHMARKS: tuple[str, ...] = (
     "faq",
     "calc",
+    "whatif",
     "calibration",
     "slack",
     "remind",

@@ -39,7 +39,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import language, personal
+from handlers import language, personal, whatif
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -92,8 +92,8 @@ log = logging.getLogger("sotp.core")
 
 _CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4, "fourth": 4}
 # Intents whose answer is about the asker's own records: naming anyone else's id or email refuses them.
-_PERSONAL_LABELS = frozenset({"estimate/figures", "faq/my_options", "election/status", "eligibility/problem",
-                              "other/identity"})
+_PERSONAL_LABELS = frozenset({"estimate/figures", "estimate/whatif", "faq/my_options", "election/status",
+                              "eligibility/problem", "other/identity"})
 
 
 @dataclass
@@ -329,6 +329,8 @@ class Conversation:
             return self._eligibility_check(turn)
         if decision.intent == "faq":
             return self._faq(turn, decision)
+        if decision.label == "estimate/whatif":
+            return self._whatif(turn, decision)
         if decision.intent == "estimate":
             return self._estimate(turn, decision.price)
         if decision.intent == "eligibility":
@@ -501,6 +503,20 @@ class Conversation:
             return personal.estimate_change_reply(self.t, employee, result, Decimal(previous[0]),
                                                   Decimal(previous[1]))
         return personal.estimate_reply(self.t, employee, result, price_named=price is not None)
+
+    def _whatif(self, turn: _Turn, decision: Decision) -> Reply:
+        """An inverse question (handlers/whatif.py); no records or not eligible: the estimate's own answers."""
+        if turn.employee is None:
+            return self.assistant.estimate_without_records()
+        turn.state.update(offer=None, choices=[])
+        try:
+            return whatif.reply(self.t, self.db, self.settings, turn.employee, decision.text, decision.price)
+        except NotEligible:
+            return self._estimate(turn, None)
+        except CalcError as exc:
+            return Reply("estimate", (self.t.text("whatif.error", error=str(exc)),
+                                      self.t.text("eligibility_check.close")),
+                         tuple(self.t.raw["whatif"]["sections"]), privacy="private", sub_intent="whatif")
 
     def _eligibility_check(self, turn: _Turn) -> Reply:
         assert turn.employee is not None

@@ -508,6 +508,8 @@ class Conversation:
         """An inverse question (handlers/whatif.py); no records or not eligible: the estimate's own answers."""
         if turn.employee is None:
             return self.assistant.estimate_without_records()
+        if whatif.is_plain_estimate(decision.text, decision.price):
+            return self._estimate(turn, decision.price)
         turn.state.update(offer=None, choices=[])
         try:
             return whatif.reply(self.t, self.db, self.settings, turn.employee, decision.text, decision.price)

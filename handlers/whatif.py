@@ -118,6 +118,11 @@ def asks_slope(text: str) -> bool:
     return any(p.search(text) for p in _cues().slope)
 
 
+def is_plain_estimate(text: str, price: Decimal | None) -> bool:
+    """A price and no amount or per-dollar question ("my total at an acp of 26?"): an estimate at that price."""
+    return price is not None and find_amount(text) is None and not asks_slope(text)
+
+
 def _p(price: Decimal) -> str:
     return f"${format_price(price)}"
 
@@ -172,7 +177,7 @@ def reply(t: Templates, db: sqlite_utils.Database, settings: Settings, employee:
     """The private answer to an inverse question; raises bot.calc's errors (NotEligible, CalcError) for the core."""
     sections = tuple(t.raw["whatif"]["sections"])
     amount = find_amount(text)
-    wants_slope = asks_slope(text) or (amount is None and price is not None)
+    wants_slope = asks_slope(text)
     if amount is None and not wants_slope:
         return Reply("estimate", (t.text("whatif.ask_amount"),), sections, privacy="private", sub_intent="whatif")
     ctx = figures.context(db, settings)

@@ -45,7 +45,7 @@ _NUMBER_WORD = "|".join(sorted([*_UNITS, *_TENS, "hundred", "a", "and"], key=len
 _WORD_AMOUNT = re.compile(rf"\b((?:(?:{_NUMBER_WORD})[\s-]+){{0,4}}(?:{_NUMBER_WORD}))[\s-]+(thousand|grand)\b",
                           re.IGNORECASE)
 _DIGIT_AMOUNT = re.compile(
-    r"(?<![\w.,])(?P<dollar>(?:us)?\$\s?)?(?P<value>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?(?![\d.,]\d)"
+    r"(?<![\w.,-])(?P<dollar>(?:us)?\$\s?)?(?P<value>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<cents>\d{1,2}))?(?![\d.,]\d)"
     r"(?:\s*(?P<unit>k\b|grand\b|thousand\b|m\b|million\b))?",
     re.IGNORECASE)
 _MULTIPLIER = {"k": 1000, "grand": 1000, "thousand": 1000, "m": 1_000_000, "million": 1_000_000}

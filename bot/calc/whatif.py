@@ -312,7 +312,9 @@ def slope_of(holdings: Holdings, acp: Decimal, grid: PricingGrid) -> Slope:
     if len(bps) == 1:
         return Slope("", acp, Decimal(0), (low, high), "inside", grid.illustrative)
     i = bisect_right(bps, acp) - 1
-    side: Side = "above" if bps[i] == acp else "inside"
+    # "above" only at a point of the grid itself (the range's own ends may fall inside a grid step).
+    at_point = bps[i] == acp and any(acp in grid.points(series)[0] for series in h.series)
+    side: Side = "above" if at_point else "inside"
     if i >= len(bps) - 1:
         i, side = len(bps) - 2, "below"
     a, b = bps[i], bps[i + 1]

@@ -42,6 +42,7 @@ from bot.calc.eligibility import (
     employee_rule_reasons,
     is_eligible_option,
 )
+from bot.calc.curve import PaymentCurve, payment_curve
 from bot.calc.model_grid import ModelParameters, model_grid
 from bot.calc.whatif import BreakEven, Slope, break_even, slope
 from bot.calc.records import Employee, Grant
@@ -225,6 +226,18 @@ def slope_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, a
     """Dollars of an employee's Total Payment per $1.00 of Average Closing Price around acp."""
     employee, grants = person(db, employee_id)
     return slope(employee, grants, acp, ctx or context(db, settings))
+
+
+def chart_points(db: sqlite_utils.Database, settings: Settings, employee_id: str,
+                 ctx: CalcContext | None = None) -> PaymentCurve:
+    """An employee's Total Payment from $15.00 to $40.00 (or the part the grid covers): a chart's points.
+
+    Exact totals at every grid breakpoint of their Series in range, the range's ends and
+    the Tool's nine table prices (TABLE_PRICES), each with its Initial Payment part.
+    Raises UnknownEmployee, or bot.calc's errors as estimate_for does.
+    """
+    employee, grants = person(db, employee_id)
+    return payment_curve(employee, grants, ctx or context(db, settings))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import sqlite3
 import threading
 import tomllib
 import uuid
@@ -26,7 +27,7 @@ import sqlite_utils
 
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
-from bot.db import Connections, DatabaseUnavailable, write_transaction
+from bot.db import Connections, DatabaseUnavailable, path_of, translate, write_transaction
 from bot.ledger import Ledger
 from bot.reminders.deadlines import in_effect as deadline_in_effect
 from bot.outbox import Outbox
@@ -227,6 +228,11 @@ class Conversation:
                                                response_to_json(response))
         except Exception as exc:  # the error boundary of a turn: the asker always gets an answer
             return self._failed(incoming, now, exc)
+        # One line per turn for the operator: ids and what was decided, never the text or any figure.
+        log.info("answered channel=%s message_id=%s employee=%s intent=%s sections=%s outbox=%d",
+                 incoming.channel, incoming.message_id, response.employee_id or "-",
+                 response.replies[-1].intent if response.replies else "-",
+                 ",".join(response.replies[-1].sections) if response.replies else "", len(keys))
         if keys:
             self._notify(incoming.channel)
         return response
@@ -257,17 +263,22 @@ class Conversation:
         """Nothing of the turn was kept; record that it failed (if the database lets us) and say so safely."""
         log.error("turn failed channel=%s message_id=%s: %s: %s", incoming.channel, incoming.message_id,
                   type(exc).__name__, exc, exc_info=not isinstance(exc, DatabaseUnavailable))
+        if isinstance(exc, sqlite3.Error):  # a dropped table or a full disk reads as what it is, not a class name
+            exc = translate(exc, path_of(self.db)) or exc
         reason = str(exc) if isinstance(exc, DatabaseUnavailable) else type(exc).__name__
+        kept = False
         try:
             with write_transaction(self.db, attempts=1):
                 self.audit.record(AuditEvent(now, "in", "failure", incoming.channel, storable(incoming.address),
                                              incoming.employee_id, None, (), None,
                                              f"[not answered: {reason}; message id {incoming.message_id}]\n"
                                              + storable(incoming.text)))
+            kept = True
         except Exception as again:  # the database itself is the problem: the log line is the record
             log.error("could not record the failed turn channel=%s message_id=%s: %s",
                       incoming.channel, incoming.message_id, again)
-        reply = Reply("other", (self.t.text("failure.text"),), (), 0.0)
+        # Only say the message is kept when the record of it committed: otherwise nothing holds it.
+        reply = Reply("other", (self.t.text("failure.kept" if kept else "failure.not_kept"),), (), 0.0)
         return Response((reply,), None, None, message_id=incoming.message_id, error=reason)
 
     def _notify(self, channel: str) -> None:
@@ -502,7 +513,9 @@ class Conversation:
             # A follow-up at another price shows what changed, not the whole estimate again.
             return personal.estimate_change_reply(self.t, employee, result, Decimal(previous[0]),
                                                   Decimal(previous[1]))
-        return personal.estimate_reply(self.t, employee, result, price_named=price is not None)
+        # The whole estimate goes with the chart of the Total Payment at every price (privately).
+        return replace(personal.estimate_reply(self.t, employee, result, price_named=price is not None),
+                       chart=employee.employee_id)
 
     def _whatif(self, turn: _Turn, decision: Decision) -> Reply:
         """An inverse question (handlers/whatif.py); no records or not eligible: the estimate's own answers."""

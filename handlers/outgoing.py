@@ -29,7 +29,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     return Reply(
         intent=data["intent"], parts=tuple(data["parts"]), sections=tuple(data.get("sections", ())),
         confidence=float(data.get("confidence", 1.0)), privacy=data.get("privacy", "public"),
-        ticket=data.get("ticket"), choices=tuple(data.get("choices", ())),
+        ticket=data.get("ticket"), choices=tuple(data.get("choices", ())), chart=data.get("chart"),
     )
 
 
@@ -50,8 +50,21 @@ def _payload(incoming: Incoming, replies: list[Reply], **where: Any) -> dict[str
             "in_reply_to": incoming.message_id, "metadata": dict(incoming.metadata), **where}
 
 
+def chart_for(response: Response, replies: list[Reply]) -> dict[str, str] | None:
+    """What a private row adds to say "and the chart": the asker's own chart only, never anyone else's."""
+    if response.employee_id and any(r.chart == response.employee_id and r.privacy == "private" for r in replies):
+        return {"employee_id": response.employee_id}
+    return None
+
+
 def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
-    """The outbox rows of one answered message (none for the CLI, which prints the response itself)."""
+    """The outbox rows of one answered message (none for the CLI, which prints the response itself).
+
+    The chart of an estimate ({"chart": {"employee_id"}} in the payload) goes only to the
+    employee in private: with the email to the address on record, or in Slack as a row of
+    its own (mode "chart") for a DM or a /sotp command, uploaded to the asker's DM; never
+    for a reply in a channel others read, not even its ephemeral part.
+    """
     if incoming.channel not in OUTBOX_CHANNELS or not response.replies:
         return ()
     base = f"reply:{incoming.channel}:{response.message_id}"
@@ -59,10 +72,17 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
     private = [r for r in response.replies if r.privacy == "private"]
     ticket = next((r.ticket for r in response.replies if r.ticket), None)
 
-    def row(n: int, recipient: str, replies: list[Reply], **where: Any) -> Outbound:
+    def row(n: int | str, recipient: str, replies: list[Reply], **where: Any) -> Outbound:
         return Outbound(key=f"{base}:{n}", channel=incoming.channel, recipient=recipient, kind="reply",
                         payload=_payload(incoming, replies, **where), employee_id=response.employee_id,
                         ticket=ticket)
+
+    def chart_row(dm: str | None) -> tuple[Outbound, ...]:
+        """Slack: the chart is a file uploaded to the asker's DM, a row of its own (retried on its own)."""
+        chart = chart_for(response, list(response.replies))
+        if chart is None:
+            return ()
+        return (row("chart", incoming.address, [], mode="chart", chart=chart, conversation=dm),)
 
     if incoming.channel == "email":
         # One email answers one email. With anything private in it, it goes only to the address
@@ -71,15 +91,17 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
         replies = list(response.replies) if response.private_to else public
         if not replies:
             return ()
-        return (row(0, recipient, replies),)
+        chart = chart_for(response, replies) if response.private_to else None
+        return (row(0, recipient, replies, **({"chart": chart} if chart else {})),)
     # Slack
     if incoming.metadata.get("reply") == "ephemeral":
         # /sotp, and buttons pressed in a channel: every reply only to the person who asked, where
         # they asked (an ephemeral message; the adapter falls back to their DM).
         return (row(0, incoming.address, list(response.replies), mode="ephemeral",
-                    conversation=incoming.conversation),)
+                    conversation=incoming.conversation), *chart_row(None))
     if not incoming.shared:
-        return (row(0, incoming.address, list(response.replies), mode="dm", conversation=incoming.conversation),)
+        return (row(0, incoming.address, list(response.replies), mode="dm", conversation=incoming.conversation),
+                *chart_row(incoming.conversation))
     rows: list[Outbound] = []
     if public:
         rows.append(row(0, incoming.conversation or incoming.address, public, mode="thread",

@@ -19,6 +19,8 @@ class Reply:
     choices: tuple[str, ...] = field(default=())  # section ids offered as "did you mean" choices
     sub_intent: str = ""                # what within the intent: "withdraw", "help", "identity", ...
     safety: tuple[str, ...] = ()        # safety statements the reply carries: "election", "advice"
+    chart: str | None = None            # employee id: this estimate goes with their Total Payment chart,
+                                        # privately only (handlers.outgoing.plan says where it may go)
 
     @property
     def text(self) -> str:

@@ -107,6 +107,8 @@ class SafetyCues:
     election: re.Pattern[str]
     advice: re.Pattern[str]
     foreign_advice: re.Pattern[str]
+    # The same words whole, for a message too short for the language detector ("conviene partecipare?").
+    foreign_advice_words: re.Pattern[str]
 
     @classmethod
     def load(cls, path: Path = SAFETY_FILE) -> "SafetyCues":
@@ -114,7 +116,7 @@ class SafetyCues:
             raw = tomllib.load(fh)
         return cls(float(raw["election_probability"]), float(raw["advice_probability"]),
                    _phrases(raw["election"]["phrases"]), _phrases(raw["advice"]["phrases"]),
-                   _phrases(raw["languages"]["advice"], words=False))
+                   _phrases(raw["languages"]["advice"], words=False), _phrases(raw["languages"]["advice"]))
 
 
 def _phrases(phrases: list[str], *, words: bool = True) -> re.Pattern[str]:
@@ -187,9 +189,10 @@ class Understanding:
         lang = language.detect(text)
         normalized = _normalize(text)
         if lang != language.ENGLISH:
-            # The model reads English only: whatever this says, it may be an election.
+            # The model reads English only: whatever this says, it may be an election or ask for advice
+            # (the advice words of each language miss too many ways of asking "would it be better to").
             return replace(base, sub_intent="language", rule=f"language: {lang}", language=lang, may_elect=True,
-                           may_ask_advice=bool(self.cues.foreign_advice.search(normalized)))
+                           may_ask_advice=True)
         prediction = self.classifier.predict(text)
         intent, sub, rule = prediction.intent, prediction.sub_intent, "classifier"
         on_topic = base.on_topic or prediction.probabilities.get("other/off_topic", 0.0) < OFF_TOPIC_PROBABILITY
@@ -211,4 +214,5 @@ class Understanding:
     def _may_ask_advice(self, prediction: Prediction, normalized: str) -> bool:
         return (prediction.intent == "recommendation"
                 or prediction.of_intent("recommendation") >= self.cues.advice_probability
-                or bool(self.cues.advice.search(normalized)))
+                or bool(self.cues.advice.search(normalized))
+                or bool(self.cues.foreign_advice_words.search(normalized)))

@@ -84,6 +84,16 @@ class PricingGrid:
             raise SeriesMissing(series)
         return curve.acps[0], curve.acps[-1]
 
+    def breakpoints(self, series: SeriesKey) -> tuple[Decimal, ...]:
+        """The ACPs of a Series' points, lowest first: between two of them its price is a straight line.
+
+        Raises SeriesMissing.
+        """
+        curve = self._curves.get(series)
+        if curve is None:
+            raise SeriesMissing(series)
+        return tuple(curve.acps)
+
     def points(self, series: SeriesKey) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
         """A Series' grid ACPs (ascending) and their prices: the breakpoints of its straight lines.
 

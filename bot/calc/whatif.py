@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Callable, Literal, Sequence
 
+from bot.calc.curve import CHART_LOW
 from bot.calc.eligibility import employee_eligibility
 from bot.calc.errors import CalcError, InvalidPrice, NotEligible, ProgramTerminated
 from bot.calc.estimate import CalcContext
@@ -41,7 +42,7 @@ from bot.calc.money import CENT, calc_context
 from bot.calc.pricing import MAX_ASSUMED_ACP, PricingGrid
 from bot.calc.records import Employee, Grant, SeriesKey, dollar_price, format_price
 
-LOWEST_ACP = Decimal("15.00")     # the low end of the prices the inverse questions consider
+LOWEST_ACP = CHART_LOW            # $15.00: the same range as the chart (bot.calc.curve)
 TICKS_PER_DOLLAR = 10_000         # an ACP is stated to 1/10,000 of a dollar (Q6)
 HALF_CENT = Decimal("0.005")
 _CACHE_LIMIT = 4096               # combinations of Series whose breakpoints are kept per grid

@@ -94,8 +94,22 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(as_json(response, None))
     else:
-        print("\n\n".join(_terminal.plain(r.text) for r in response.replies))
+        print("\n\n".join(_terminal.plain(text) for text in with_charts(conversation, response)))
     return 0
+
+
+def with_charts(conversation: "Conversation", response: "Response") -> list[str]:
+    """The replies' texts, an estimate followed by its chart of the Total Payment (the terminal's version)."""
+    from bot.charts.text import for_reply
+
+    out: list[str] = []
+    for reply in response.replies:
+        out.append(reply.text)
+        if reply.chart and reply.chart == response.employee_id:
+            chart = for_reply(conversation.db, conversation.settings, reply.chart)
+            if chart:
+                out.append(chart)
+    return out
 
 
 def _employee(conversation: "Conversation", typed: str | None) -> str | None:

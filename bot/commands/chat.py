@@ -219,10 +219,12 @@ def _answer(conversation: "Conversation", line: str, who: str | None, screen: _S
     from handlers.messages import Incoming
 
     address = f"cli:{who}" if who else ANONYMOUS
+    from bot.commands.ask import with_charts
+
     response = conversation.handle(Incoming("cli", address, line, employee_id=who))
-    for reply in response.replies:
+    for text in with_charts(conversation, response):
         if interactive:
             print()
-        screen.show(reply.text)
+        screen.show(text)
     if not interactive:
         print()

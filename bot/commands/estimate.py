@@ -7,18 +7,33 @@ table of prices from $23 to $31. These are the same figures the assistant gives
 the employee. They are estimates: the actual Total Payment is known only after
 the Averaging Period. Until the Pricing Grid is imported they are illustrative
 (model prices) and say so. The calendar options change the dates for this run only.
+
+--chart adds a small chart of the Total Payment at every Average Closing Price
+from $15.00 to $40.00 (the $20,000.00 line and the Tool's table prices marked);
+--chart-png FILE writes the same chart as a picture (PNG), as the assistant
+sends it to the employee by email and in Slack.
 """
 
 from __future__ import annotations
 
 import argparse
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from bot.calc import Estimate, format_price, money_str, parse_price
-from bot.commands._common import calendar_parent, common_parent, emit_json, json_parent, settings_from_args
+from bot.calc.curve import PaymentCurve
+from bot.charts.text import render as chart_text
+from bot.commands._common import (
+    CommandError,
+    calendar_parent,
+    common_parent,
+    emit_json,
+    json_parent,
+    settings_from_args,
+)
 from bot.commands._output import calc_errors, count, database, dollars, notes, table
-from bot.figures import estimate_for
+from bot.figures import chart_points, estimate_for
 
 KIND_NAMES = {
     "initial": "Initial Payment",
@@ -35,6 +50,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument("--employee", required=True, metavar="ID", help="employee id, e.g. E000123")
     parser.add_argument("--price", required=True, metavar="ACP",
                         help="assumed Average Closing Price in dollars, more than 0 and at most 40.00 (e.g. 27.00)")
+    parser.add_argument("--chart", action="store_true",
+                        help="add a chart of the Total Payment from $15.00 to $40.00 (text)")
+    parser.add_argument("--chart-png", metavar="FILE",
+                        help="write the chart of the Total Payment from $15.00 to $40.00 as a PNG picture")
     parser.set_defaults(func=run)
 
 
@@ -97,12 +116,39 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     acp = parse_price(args.price)
     db = database(args, settings)
+    curve = None
     try:
         est = estimate_for(db, settings, args.employee, acp)
+        if args.chart or args.chart_png:
+            curve = chart_points(db, settings, est.employee_id)
     finally:
         db.close()
+    if curve is not None and args.chart_png:
+        _write_png(Path(args.chart_png), curve)
     if args.json:
-        emit_json(as_json(est))
+        out = as_json(est)
+        if curve is not None and args.chart:
+            out["chart"] = chart_json(curve)
+        emit_json(out)
     else:
         print(as_text(est))
+        if curve is not None and args.chart:
+            print("\n" + chart_text(curve))
     return 0
+
+
+def chart_json(curve: PaymentCurve) -> dict[str, Any]:
+    """Added key with --chart --json: the points the chart draws (exact totals at those prices)."""
+    return {"low": format_price(curve.low), "high": format_price(curve.high), "illustrative": curve.illustrative,
+            "points": [{"price": format_price(p.price), "total_payment": money_str(p.total),
+                        "initial_payment": money_str(p.initial)} for p in curve.points]}
+
+
+def _write_png(path: Path, curve: PaymentCurve) -> None:
+    from bot.charts import png
+
+    data = png.render(curve)
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise CommandError(f"cannot write {path}: {exc.strerror}") from exc

@@ -16,6 +16,7 @@ from handlers.hardening import MATCH_LIMIT
 from handlers.messages import Incoming
 
 SAFE_REPLY = "Sorry, I could not answer your message just now. It has been recorded"
+NOT_KEPT_REPLY = "Sorry, I could not answer your message just now, and I could not record it either."
 
 
 def test_eight_threads_of_fifty_turns_each_are_all_answered_and_audited(db_path, settings, clock):
@@ -115,9 +116,40 @@ def test_a_locked_database_gives_the_safe_reply_and_keeps_nothing(db_path, setti
         response = conversation.handle(Incoming("slack", "U0ALICE", "when is the deadline?"))
     finally:
         holder.execute("ROLLBACK")
-    assert response.replies[0].text.startswith(SAFE_REPLY)
+    # Not even the failure record could be written, so the reply must not claim the message is kept.
+    assert response.replies[0].text.startswith(NOT_KEPT_REPLY)
     assert "busy" in (response.error or "")
-    assert list(conversation.audit.all()) == []     # not even the failure record: the lock was the problem
+    assert list(conversation.audit.all()) == []
+
+
+def test_a_dropped_table_is_named_as_a_changed_database_not_as_a_python_error(ask, conversation):
+    conversation.db.execute("DROP TABLE conversations")
+    response = ask("when is the deadline?")
+    assert response.error is not None
+    assert "is missing a table (no such table: conversations)" in response.error
+    assert "see `sotp audit verify`" in response.error
+    assert response.replies[0].text.startswith(SAFE_REPLY)     # the failure record did commit
+
+
+def test_four_simultaneous_turns_of_one_employee_hand_over_a_staff_reply_once(db_path, settings, clock):
+    conversation = Conversation(Connections(db_path), settings, clock=clock)
+    cli = dict(channel="cli", address="cli:E1", employee_id="E1")
+    conversation.handle(Incoming(text="I never received the launch email", **cli))
+    conversation.queue.reply("CC-000001", "Pat", "We re-sent the launch email.", clock.now)
+    barrier = threading.Barrier(4)
+    shown: list[str] = []
+
+    def turn() -> None:
+        barrier.wait()
+        response = conversation.handle(Incoming(text="when is the deadline?", **cli))
+        shown.extend(r.text for r in response.replies if "We re-sent the launch email." in r.text)
+
+    threads = [threading.Thread(target=turn) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(shown) == 1
 
 
 def test_an_extension_recorded_in_the_database_is_the_deadline_the_core_states(ask, conversation, clock, settings):
@@ -128,3 +160,16 @@ def test_an_extension_recorded_in_the_database_is_the_deadline_the_core_states(a
     extend(conversation.db, settings, date(2003, 11, 19), clock.now, note="announced")
     reply = ask("I never received the launch email").primary
     assert "Midnight New York City/Eastern Time (9:00 PM U.S. Pacific Time) on Wednesday, November 19, 2003" in reply.text
+
+
+def test_logs_at_info_carry_ids_but_no_message_text_and_no_personal_figures(ask, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    response = ask("what would I get at 27.50 dollars? my grant number is 0002", message_id="C1:1.5")
+    assert response.primary.intent == "estimate" and "$" in response.primary.text
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    figures = [token for token in response.primary.text.split() if token.startswith("$")]
+    assert figures and not [f for f in figures if f.rstrip(".,;:)") in info]
+    assert "answered channel=slack message_id=C1:1.5 employee=E1 intent=estimate" in info
+    assert "27.50" not in info and "grant number" not in info

@@ -69,6 +69,20 @@ def test_a_japanese_advice_request_gets_the_no_recommendation_answer(ask):
     assert "makes any recommendation about whether you should participate" in reply.text
 
 
+@pytest.mark.parametrize("text", [
+    "Soll ich bei dem Programm mitmachen?",              # German, no advice word of the list
+    "Est-ce mieux de transférer mes options ?",          # French
+    "¿Es mejor quedarme con mis opciones?",              # Spanish
+    "Seria melhor eu participar do programa?",           # Portuguese
+    "Conviene partecipare?",                             # Italian, too short for the detector
+    "オプションを譲渡したほうがいいですか",                   # Japanese
+    "我要不要参加这个计划",                                 # Chinese
+])
+def test_a_question_in_another_language_that_may_ask_for_advice_gets_the_no_recommendation_answer(ask, text):
+    reply = ask(text).primary
+    assert "makes any recommendation about whether you should participate" in reply.text
+
+
 def test_did_you_mean_offers_three_titled_sections_and_none_of_these(ask):
     reply = ask("what about the thing with the form for the other option stuff").primary
     lines = reply.parts[1].splitlines()
@@ -91,6 +105,26 @@ def test_leaving_microsoft_is_answered_with_q11s_termination_paragraphs(ask):
     assert reply.sections[0] == "q11"
     assert "> If your employment (including part-time employment or leave of absence) with us terminates" in reply.text
     assert "> If your employment is terminated due to death or total and permanent disability" in reply.text
+
+
+@pytest.mark.parametrize("text", ["when does the money hit my paycheck?", "what day does the cash reach my pay stub"])
+def test_when_the_money_reaches_my_pay_is_answered_with_the_schedule_not_the_method(ask, text):
+    reply = ask(text, address="U0NOBODY").primary
+    assert reply.sections[0] == "q11"
+    assert "> Expected Payment Schedule (% is of Total Payment)" in reply.text
+
+
+@pytest.mark.parametrize("text", ["what is the final date to decide by?", "cut-off for sending my decision?"])
+def test_the_last_day_is_answered_with_the_paragraph_that_has_the_date(ask, text):
+    reply = ask(text, address="U0NOBODY").primary
+    assert reply.sections[0] == "q21"
+    assert "> The Election Period for the Stock Option Transfer Program will end on Wednesday, November 12, 2003" in reply.text
+
+
+def test_an_extension_question_is_answered_with_how_an_extension_is_announced(ask):
+    reply = ask("could the election period get extended, and how would I hear?", address="U0NOBODY").primary
+    assert reply.sections[0] == "q21"
+    assert "> If we extend the Election Period, we will publicly announce the extension" in reply.text
 
 
 def test_when_am_i_paid_is_answered_with_the_payment_schedules_dates(ask):

@@ -172,3 +172,30 @@ async def test_a_sent_row_reports_its_message_id(db_path, relay, clock):
     row, result = await deliver_one(adapter, clock)
     assert result == Sent(relay.received[0].message["Message-ID"])
     assert result.provider_ref == adapter.ids.for_row(row.id, row.key)
+
+
+def chart_row(db_path: Path, clock, recipient: str) -> None:
+    payload = {"replies": [{"intent": "estimate", "parts": ["Your estimate."], "privacy": "public"}],
+               "chart": {"employee_id": "E1"}}
+    Outbox(Connections(db_path).db()).enqueue(Outbound("c1", "email", recipient, "reply", payload,
+                                                       employee_id="E1"), clock())
+
+
+async def test_a_chart_row_to_an_address_not_on_record_is_refused_and_nothing_is_drawn(db_path, relay, clock):
+    chart_row(db_path, clock, "attacker@evil.example")
+    drawn: list[str] = []
+    adapter = adapter_for(db_path, relay.port, clock)
+    adapter.chart = lambda employee_id: drawn.append(employee_id) or b"png"
+    _, result = await deliver_one(adapter, clock)
+    assert isinstance(result, Failed) and result.reason.startswith("privacy: personal replies to attacker@evil")
+    assert (drawn, relay.received) == ([], [])
+
+
+async def test_a_chart_row_to_the_address_on_record_is_sent_with_the_picture(db_path, relay, clock):
+    chart_row(db_path, clock, ALICE)
+    adapter = adapter_for(db_path, relay.port, clock)
+    adapter.chart = lambda employee_id: b"\x89PNG-for-" + employee_id.encode()
+    _, result = await deliver_one(adapter, clock)
+    assert isinstance(result, Sent)
+    [part] = relay.received[0].message.iter_attachments()
+    assert (part.get_content_type(), part.get_content()) == ("image/png", b"\x89PNG-for-E1")

@@ -323,3 +323,26 @@ async def test_the_same_message_delivered_twice_is_answered_once(gateway, relay)
     await settle(gateway)
     await asyncio.sleep(0.1)
     assert len(relay.received) == 1
+
+
+def png_attachments(received) -> list:
+    return [part for part in received.message.iter_attachments() if part.get_content_type() == "image/png"]
+
+
+async def test_an_estimate_reply_carries_the_chart_as_a_png_attachment(gateway, relay):
+    [reply] = await ask(gateway, relay, question("What would I get at $30?"))
+    [chart] = png_attachments(reply)
+    data = chart.get_content()
+    assert chart.get_filename() == "total-payment-chart.png"
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) < 100_000
+    assert "Your estimated Total Payment at an assumed Average Closing Price of $30.00: $2,500.00" in body(reply)
+
+
+async def test_a_reply_that_is_not_an_estimate_carries_no_attachment(gateway, relay):
+    [reply] = await ask(gateway, relay, question("When is the election deadline?"))
+    assert list(reply.message.iter_attachments()) == []
+
+
+async def test_a_sender_not_on_record_asking_for_an_estimate_gets_no_chart(gateway, relay):
+    [reply] = await ask(gateway, relay, question("What would I get at $30?", sender=STRANGER))
+    assert list(reply.message.iter_attachments()) == []

@@ -71,3 +71,11 @@ def _price_action(price):
                             "value": price, "action_ts": "1067860900.000001"}]}
     body = urlencode({"payload": json.dumps(payload)})
     return body, signed(body, content_type="application/x-www-form-urlencoded")
+
+
+async def test_an_eligible_employee_sees_the_text_chart_of_their_total_payment_under_the_table(app):
+    call = await _home(app, "U0ALICE")
+    text = call.blocks_text()
+    assert "```\nTotal Payment of E1, Average Closing Price $15.00 to $40.00\n" in text
+    assert text.index("$31.00") < text.index("Total Payment of E1, Average Closing Price")
+    assert "* Total Payment   - $20,000.00   o the Employee Election Tool's table prices\n```" in text

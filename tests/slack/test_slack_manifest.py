@@ -19,6 +19,8 @@ METHOD_SCOPES = {
     "chat.postMessage": {"chat:write"}, "chat.postEphemeral": {"chat:write"}, "chat.update": {"chat:write"},
     "users.info": {"users:read", "users:read.email"},     # the directory reads the profile email
     "views.publish": set(),
+    "conversations.open": {"im:write"},                   # the DM a chart is uploaded to, when not known yet
+    "files_upload_v2": {"files:write"},                   # SlackApi.upload: the estimate's chart to the DM
 }
 # Bolt's "message" listener serves DMs (message.im) and the staff channel's ticket threads (message.channels).
 EVENT_SUBSCRIPTIONS = {"message": {"message.im", "message.channels"}, "app_mention": {"app_mention"},
@@ -36,6 +38,15 @@ def _string_calls(attribute: str) -> set[str]:
                     and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
                 found.add(node.args[0].value)
     return found
+
+
+def _attribute_calls(attribute: str) -> set[str]:
+    """{attribute} when any `<x>.<attribute>(...)` call is in the package's source (SDK methods by name)."""
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == attribute:
+                return {attribute}
+    return set()
 
 
 def _named_calls(attribute: str) -> list[ast.Call]:
@@ -63,7 +74,7 @@ def test_the_slash_command_the_code_registers_is_the_one_declared():
 
 
 def test_the_bot_scopes_are_exactly_those_of_the_methods_called_events_and_commands():
-    methods = _string_calls("call")
+    methods = _string_calls("call") | _attribute_calls("files_upload_v2")
     assert methods == set(METHOD_SCOPES)
     wanted = set().union(*(METHOD_SCOPES[m] for m in methods),
                          *(EVENT_SCOPES[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"]),

@@ -99,8 +99,10 @@ class EmailAdapter:
     name = "email"
 
     def __init__(self, connections: Connections, config: EmailSettings, *, ids: MessageIds, texts: EmailTexts,
-                 titles: Callable[[str], str | None], staff_lead: str, clock: Callable[[], Any]) -> None:
+                 titles: Callable[[str], str | None], staff_lead: str, clock: Callable[[], Any],
+                 chart: Callable[[str], bytes | None] | None = None) -> None:
         self.connections = connections
+        self.chart = chart            # employee id -> their Total Payment chart (PNG), drawn at send time
         self.config = config
         self.ids = ids
         self.texts = texts
@@ -138,11 +140,16 @@ class EmailAdapter:
     def prepare(self, row: OutboxRow) -> EmailMessage | Failed:
         """The message for a row, or why it must not be sent (runs in a worker thread: it reads the database)."""
         replies = render(row.kind, row.payload, self.staff_lead)
-        problem = self._privacy_problem(row, any(r.privacy == "private" for r in replies))
+        wanted = (row.payload.get("chart") or {}).get("employee_id")
+        charted = row.kind == "reply" and wanted is not None and wanted == row.employee_id
+        # The chart is personal data: its row must pass the address-on-record check like any private reply.
+        problem = self._privacy_problem(row, charted or any(r.privacy == "private" for r in replies))
         if problem is not None:
             return Failed(f"privacy: {problem}; not sent")
+        chart_png = self.chart(wanted) if charted and self.chart is not None else None
         return compose(row, replies, message_id=self.ids.for_row(row.id, row.key), sender=self.sender,
-                       texts=self.texts, titles=self.titles, now=self.clock(), thread=self._thread_for(row))
+                       texts=self.texts, titles=self.titles, now=self.clock(), thread=self._thread_for(row),
+                       chart_png=chart_png)
 
     # ---------------------------------------------------------------- sending
     def _get_pool(self) -> asyncio.Queue[_Relay]:

@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from bot.channels.email import threads
 from bot.channels.email.parse import POLICY, message_ids
+from bot.charts.png import FILENAME as CHART_FILENAME
 from bot.config import data_path
 from bot.outbox import OutboxRow
 from handlers.reply import Reply
@@ -153,8 +154,13 @@ def html_body(replies: Sequence[Reply], notes: Sequence[str], cited: Sequence[tu
 
 
 def compose(row: OutboxRow, replies: Sequence[Reply], *, message_id: str, sender: Sender, texts: EmailTexts,
-            titles: Callable[[str], str | None], now: datetime, thread: Thread | None = None) -> EmailMessage:
-    """The email for one outbox row. thread: what it answers (None: a reply row's own payload says)."""
+            titles: Callable[[str], str | None], now: datetime, thread: Thread | None = None,
+            chart_png: bytes | None = None) -> EmailMessage:
+    """The email for one outbox row. thread: what it answers (None: a reply row's own payload says).
+
+    chart_png: the employee's Total Payment chart, attached as image/png (the adapter draws
+    it at send time, and only for a row the plan marked as going with it).
+    """
     thread = thread if thread is not None else thread_of(row)
     message = EmailMessage(policy=POLICY)
     message["From"] = formataddr((sender.name, sender.address)) if sender.name else sender.address
@@ -175,4 +181,6 @@ def compose(row: OutboxRow, replies: Sequence[Reply], *, message_id: str, sender
     notes = _notes(row, texts)
     message.set_content(plain_body(replies, notes, cited, texts))
     message.add_alternative(html_body(replies, notes, cited, texts), subtype="html")
+    if chart_png is not None:
+        message.add_attachment(chart_png, maintype="image", subtype="png", filename=CHART_FILENAME)
     return message

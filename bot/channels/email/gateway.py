@@ -48,8 +48,13 @@ def build_gateway(context: ServeContext) -> Gateway:
     def title(section_id: str) -> str | None:
         return corpus[section_id].title if section_id in corpus else None
 
+    def chart(employee_id: str) -> bytes | None:
+        from bot.charts import png
+
+        return png.for_employee(connections.db(), context.settings, employee_id)
+
     adapter = EmailAdapter(connections, config, ids=ids, texts=texts, titles=title,
-                           staff_lead=conversation.t.text("staff.lead"), clock=context.clock)
+                           staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart)
     worker = DeliveryWorker(connections, adapter, clock=context.clock,
                             lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
     return Gateway(config, SmtpListener(handler, config), processor, adapter, WorkerComponent(worker, context))

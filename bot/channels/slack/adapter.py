@@ -90,6 +90,8 @@ class SlackAdapter:
     async def _replies(self, row: OutboxRow) -> DeliveryResult:
         payload = row.payload
         mode = payload.get("mode") or "dm"
+        if mode == "chart":
+            return await self._chart(row)
         replies = self._replies_of(row)
         messages = reply_messages(replies, row.key, self.deps.style)
         if mode == "thread":
@@ -177,6 +179,43 @@ class SlackAdapter:
                 log.info("response_url answered %s: falling back", answer.status_code)
                 return False
         return True
+
+    # -- the estimate's chart --------------------------------------------------------------------
+
+    async def _chart(self, row: OutboxRow) -> DeliveryResult:
+        """The employee's Total Payment chart, uploaded to their DM with the app and nowhere else."""
+        from bot.charts.png import FILENAME, for_employee
+
+        employee_id = (row.payload.get("chart") or {}).get("employee_id")
+        if not employee_id or employee_id != row.employee_id:
+            return Failed("refused: a chart for someone other than the row's employee")
+        user = row.recipient
+        if not user.startswith(("U", "W")):
+            return Failed("refused: a chart goes only to a person's DM")
+        png = await asyncio.to_thread(lambda: for_employee(self.deps.connections.db(), self.deps.settings,
+                                                           employee_id))
+        if png is None:
+            return Sent("no chart")
+        channel = await self._dm_of(user, row.payload.get("conversation"))
+        answer = await self.deps.api.upload(
+            channel=channel, content=png, filename=FILENAME, title=self.words.text("chart.title"),
+            alt_txt=self.words.text("chart.alt"), initial_comment=self.words.text("chart.comment"))
+        file = answer.get("file") or {}
+        return Sent(str(file.get("id") or ""))
+
+    async def _dm_of(self, user_id: str, conversation: str | None) -> str:
+        """The DM channel id (a file needs one: a user id will not do), opened once if not known yet."""
+        if conversation and conversation.startswith("D"):
+            return conversation
+        known = await self.deps.directory.dm_channel(user_id)
+        if known:
+            return known
+        answer = await self.deps.api.call("conversations.open", users=user_id)
+        channel = str((answer.get("channel") or {}).get("id") or "")
+        if not channel.startswith("D"):
+            raise SlackApiError("conversations.open gave no DM channel", answer)
+        await self.deps.directory.remember_dm(user_id, channel)
+        return channel
 
     # -- staff channel --------------------------------------------------------------------------
 

@@ -62,6 +62,16 @@ class SlackApi:
             return await self.client.api_call(method, http_verb="GET", params=params)
         return await self.client.api_call(method, json=params)
 
+    async def upload(self, *, channel: str, content: bytes, filename: str, title: str, alt_txt: str,
+                     initial_comment: str) -> AsyncSlackResponse:
+        """One file into a conversation with files_upload_v2 (its two Web API calls each take a token)."""
+        self.ensure_session()
+        for _ in range(2):   # files.getUploadURLExternal, files.completeUploadExternal
+            await self.bucket.acquire()
+        self.calls += 2
+        return await self.client.files_upload_v2(channel=channel, content=content, filename=filename, title=title,
+                                                 alt_txt=alt_txt, initial_comment=initial_comment)
+
     async def aclose(self) -> None:
         session = self.client.session
         if session is not None and not session.closed:

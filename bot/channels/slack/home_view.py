@@ -38,6 +38,7 @@ class HomeData:
     status: ElectionStatus | None = None
     time_zone: str | None = None
     deadline: date | None = None                        # as last extended; None: the configured one
+    chart: str | None = None                            # the Total Payment chart, text version (bot.charts.text)
 
 
 def _section(text: str) -> Block:
@@ -127,6 +128,8 @@ def home_view(w: Templates, data: HomeData, *, deadline, now: datetime, notice_u
     if estimate is not None:
         blocks.append(_code(["Assumed ACP", "Total Payment (Pre-Tax)"],
                             [[f"${format_price(p)}", dollars(t)] for p, t in estimate.table], right=(1,)))
+    if data.chart:
+        blocks.append(_section("```\n" + escape(data.chart) + "\n```"))
     blocks.append({
         "type": "input", "dispatch_action": True, "block_id": "home-price",
         "label": {"type": "plain_text", "text": w.text("home.price_label")},

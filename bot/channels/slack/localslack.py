@@ -1,8 +1,9 @@
 """A local Slack for tests and `sotp bench slack`: the Web API, response_url and Socket Mode on 127.0.0.1.
 
 It answers what the app calls (auth.test, users.info, chat.postMessage,
-chat.postEphemeral, chat.update, views.publish, apps.connections.open) and the
-response_url posts of commands, and can be told to answer a method with a 429 and a
+chat.postEphemeral, chat.update, views.publish, apps.connections.open,
+conversations.open, and files_upload_v2's files.getUploadURLExternal, upload URL and
+files.completeUploadExternal, keeping each file's bytes) and the response_url posts of commands, and can be told to answer a method with a 429 and a
 Retry-After, or with ok:false and an error. Requests to the app are signed exactly as
 Slack signs them (v0 HMAC-SHA256 of "v0:<timestamp>:<body>" with the signing secret).
 """
@@ -78,6 +79,8 @@ class LocalSlack:
     sockets: list[web.WebSocketResponse] = field(default_factory=list)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     connections_opened: int = 0
+    uploads: dict[str, bytes] = field(default_factory=dict)        # file id -> the bytes posted to its URL
+    shared_files: dict[str, str] = field(default_factory=dict)     # file id -> the channel it was shared in
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _changed: asyncio.Event | None = None
@@ -147,6 +150,21 @@ class LocalSlack:
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", **(params.get("view") or {})}}
+        if method == "conversations.open":
+            users = str(params.get("users", ""))
+            return {"ok": True, "channel": {"id": "D" + users[1:]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{len(self.uploads) + len(self.shared_files) + 1:06d}"
+            self.uploads.setdefault(file_id, b"")
+            return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = json.loads(params.get("files") or "[]")
+            for f in files:
+                if f["id"] not in self.uploads or not self.uploads[f["id"]]:
+                    return {"ok": False, "error": "file_not_found"}
+                self.shared_files[f["id"]] = str(params.get("channel_id") or "")
+            return {"ok": True, "files": [{"id": f["id"], "title": f.get("title"), "name": f.get("title")}
+                                          for f in files]}
         if method == "apps.connections.open":
             self.connections_opened += 1
             return {"ok": True, "url": f"ws://127.0.0.1:{self.port}/link"}
@@ -158,6 +176,15 @@ class LocalSlack:
             status, _, _ = self.answers["response_url"].popleft()
             return web.Response(status=status, text="expired_url")
         return web.Response(text="ok")
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["id"]
+        data = await request.read()
+        self.calls.append(Call("upload", {"id": file_id, "length": len(data)}))
+        if file_id not in self.uploads:
+            return web.Response(status=404, text="unknown upload")
+        self.uploads[file_id] = data
+        return web.Response(text=f"OK - {len(data)}")
 
     async def _link(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
@@ -174,6 +201,7 @@ class LocalSlack:
         server = web.Application()
         server.add_routes([web.route("*", "/api/{method}", self._api),
                            web.post("/response/{id}", self._respond),
+                           web.post("/upload/{id}", self._upload),
                            web.get("/link", self._link)])
         self._runner = web.AppRunner(server, access_log=None)
         await self._runner.setup()

@@ -21,6 +21,7 @@ from bot.channels.slack.api import error_code
 from bot.channels.slack.blocks import HOME_PRICE
 from bot.channels.slack.directory import Asker
 from bot.channels.slack.home_view import HomeData, home_view
+from bot.charts.text import render as chart_text
 from bot.elections import election_status
 from bot.reminders.deadlines import in_effect as deadline_in_effect
 from handlers.core import TABLE_ONLY_PRICE
@@ -47,7 +48,14 @@ def home_data(deps: Any, asker: Asker, price: Decimal | None, price_error: str |
     country = countries.resolve(asker.employee.country)
     status = election_status(store.elections_of(db, employee_id), two_step=bool(country and country.two_step),
                              deadline=settings.election_deadline)
-    return HomeData(eligibility, estimate, price, price_error, status, asker.time_zone, settings.election_deadline)
+    chart = None
+    if estimate is not None:
+        try:
+            chart = chart_text(figures.chart_points(db, settings, employee_id))
+        except CalcError:
+            chart = None      # a grid that prices none of $15-$40 for every Series: the table says enough
+    return HomeData(eligibility, estimate, price, price_error, status, asker.time_zone, settings.election_deadline,
+                    chart)
 
 
 async def publish(deps: Any, user_id: str, price: Decimal | None = None, price_error: str | None = None) -> None:

@@ -136,3 +136,9 @@ def test_someone_not_eligible_gets_the_estimates_not_eligible_answer(ask):
     assert reply.text.startswith("I can't estimate a Total Payment for you: according to the records I have, you are "
                                  "not an Eligible Employee.")
     assert reply.privacy == "private"
+
+
+def test_by_email_the_answer_goes_only_to_the_address_on_record(ask):
+    response = ask(QUESTION, channel="email", address="rvidal@example.com")
+    assert response.private_to == "rvidal@example.com"
+    assert response.primary.privacy == "private" and "$22.5001" in response.primary.text

@@ -45,6 +45,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "remind",
     "deadline",
     "results",
+    "track",
 )
 DEBUG_ENV = "SOTP_DEBUG"
 BROKEN_PIPE_STATUS = 141   # 128 + SIGPIPE: what any Unix tool cut off by `head` ends with

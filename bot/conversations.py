@@ -2,6 +2,11 @@
 
 "and at 30?" needs the previous turn's context, also across separate `sotp ask`
 runs; after 30 minutes of silence a question starts afresh (issue 4).
+
+A channel with threads of its own (email) also keeps the state each answered
+message left, keyed by that message: a reply in the thread of one answer ("more",
+"2", "and at $30?") continues from what that answer said, days later too, and
+whatever the asker asked in between.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import sqlite_utils
 from bot.timestamps import from_db, to_db
 
 IDLE_TIMEOUT = timedelta(minutes=30)
+# How long a reply in an answer's thread still continues from it (email replies come hours or days later).
+THREAD_TIMEOUT = timedelta(days=30)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -25,6 +32,19 @@ CREATE TABLE IF NOT EXISTS conversations (
     PRIMARY KEY (asker, channel)
 );
 CREATE INDEX IF NOT EXISTS conversations_updated_at ON conversations (updated_at);
+"""
+
+
+THREAD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversation_threads (
+    asker      TEXT NOT NULL,
+    channel    TEXT NOT NULL,
+    thread     TEXT NOT NULL,
+    state      TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (asker, channel, thread)
+);
+CREATE INDEX IF NOT EXISTS conversation_threads_updated_at ON conversation_threads (updated_at);
 """
 
 
@@ -64,10 +84,30 @@ class ConversationStore:
             (asker, channel, json.dumps(state, ensure_ascii=False), to_db(now)),
         )
 
+    def get_thread(self, asker: str, channel: str, thread: str, now: datetime) -> dict[str, Any] | None:
+        """The state the answer to message `thread` left, or None (none, someone else's, or too old)."""
+        row = self.db.execute(
+            "SELECT state, updated_at FROM conversation_threads WHERE asker = ? AND channel = ? AND thread = ?",
+            (asker, channel, thread)).fetchone()
+        if row is None or now - from_db(row[1]) >= THREAD_TIMEOUT:
+            return None
+        return json.loads(row[0])
+
+    def put_thread(self, asker: str, channel: str, thread: str, state: dict[str, Any], now: datetime) -> None:
+        """Keep the state this turn left under its message, for replies in its answer's thread."""
+        self.db.execute(
+            "INSERT INTO conversation_threads (asker, channel, thread, state, updated_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (asker, channel, thread) DO UPDATE SET state = excluded.state, "
+            "updated_at = excluded.updated_at",
+            (asker, channel, thread, json.dumps(state, ensure_ascii=False), to_db(now)),
+        )
+
     def clear(self, asker: str, channel: str) -> None:
         self.db.execute("DELETE FROM conversations WHERE asker = ? AND channel = ?", (asker, channel))
 
     def purge_expired(self, now: datetime) -> int:
         """Delete every expired conversation (housekeeping for a long-running bot); returns how many."""
         cutoff = to_db(now - IDLE_TIMEOUT)
-        return self.db.execute("DELETE FROM conversations WHERE updated_at <= ?", (cutoff,)).rowcount
+        threads = self.db.execute("DELETE FROM conversation_threads WHERE updated_at <= ?",
+                                  (to_db(now - THREAD_TIMEOUT),)).rowcount
+        return self.db.execute("DELETE FROM conversations WHERE updated_at <= ?", (cutoff,)).rowcount + threads

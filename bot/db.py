@@ -32,6 +32,7 @@ log = logging.getLogger("sotp.db")
 BUSY_TIMEOUT_MS = 2000
 WRITE_ATTEMPTS = 3
 FILE_MODE = 0o600   # the database holds personal data: readable by its owner only
+_SAVEPOINT = "sotp_nested"
 
 
 class DatabaseUnavailable(Exception):
@@ -140,7 +141,11 @@ def write_transaction(db: sqlite_utils.Database, *, attempts: int = WRITE_ATTEMP
     """
     conn = db.conn
     if conn.in_transaction:
-        name = f"sp_{threading.get_ident()}_{time.monotonic_ns()}"
+        # One fixed name: savepoints nest, and RELEASE / ROLLBACK TO a name act on the innermost one
+        # of that name, which is this block's (a connection is used by one thread). A new name per
+        # block made every SAVEPOINT a new statement for SQLite to prepare, and pushed the prepared
+        # statements of the turn out of the connection's cache.
+        name = _SAVEPOINT
         conn.execute(f"SAVEPOINT {name}")
         try:
             yield db

@@ -481,6 +481,55 @@ def _prepare_elections(db: sqlite_utils.Database | None, path: str | Path) -> Pr
     return _finish("elections", path, rows, problems, store.ELECTION_COLUMNS)
 
 
+def _prepare_closes(db: sqlite_utils.Database | None, path: str | Path, settings: Any) -> PreparedImport:
+    """The Averaging Period's closing prices: Available Trading Days of the program calendar only.
+
+    Checked against the calendar of the settings (the Election Deadline as last
+    extended, the announced start, the configured days of market disruption): a
+    weekend, a holiday, November 28, 2003, a disrupted day, a day outside the period,
+    a date twice, or a gap before the last date is refused with its line.
+    """
+    from bot.calc import CalcError
+    from bot.calc.averaging import check_closes
+    from bot.figures import calendar_for
+
+    path = Path(path)
+    if settings is None:
+        raise ImportRefused("closes", path, ["the closes are checked against the program calendar: "
+                                              "no settings were given"])
+    if db is not None:
+        from bot.reminders.deadlines import in_effect
+
+        settings = in_effect(db, settings)
+    try:
+        calendar = calendar_for(settings)
+    except CalcError as exc:
+        raise ImportRefused("closes", path, [f"the program calendar is not valid: {exc}"]) from None
+    lines: list[int] = []
+
+    def check(line: int, row: dict[str, str], p: _RowProblems) -> tuple[Any, ...]:
+        day = _date(row, "date", p)
+        close = _decimal(row, "close", p)
+        if close is not None and close <= 0:
+            p.add(f"close {close} must be more than zero")
+        if close is not None and close.as_tuple().exponent < -4:  # type: ignore[operator]
+            p.add(f"close {close} has more than four decimals")
+        if not p.items:
+            lines.append(line)
+        return (day.isoformat() if day else None, row.get("close", "").strip())
+
+    rows, problems = _collect(path, "closes", ("date", "close"), check)
+    if not problems:
+        parsed = [(date.fromisoformat(d), Decimal(c)) for d, c in rows]
+        for index, problem in check_closes(parsed, calendar, settings.disrupted_days):
+            if problem.first is not None:
+                problems.append(f"line {lines[index]}: {problem.day.isoformat()} already appears on line "
+                                f"{lines[problem.first]}")
+            else:
+                problems.append(f"line {lines[index]}: {problem.reason}")
+    return _finish("closes", path, rows, problems, ("day", "close"))
+
+
 PREPARERS: dict[str, Callable[[sqlite_utils.Database | None, str | Path], PreparedImport]] = {
     "employees": _prepare_employees,
     "grants": _prepare_grants,
@@ -491,8 +540,14 @@ PREPARERS: dict[str, Callable[[sqlite_utils.Database | None, str | Path], Prepar
 }
 
 
-def prepare(kind: str, path: str | Path, db: sqlite_utils.Database | None) -> PreparedImport:
-    """Check a whole file against the database (None: there is none yet); ImportRefused if it is bad."""
+def prepare(kind: str, path: str | Path, db: sqlite_utils.Database | None,
+            settings: Any = None) -> PreparedImport:
+    """Check a whole file against the database (None: there is none yet); ImportRefused if it is bad.
+
+    settings: the deployment's (bot.config.Settings); the closes are checked against its calendar.
+    """
+    if kind == "closes":
+        return _prepare_closes(db, path, settings)
     return PREPARERS[kind](db, path)
 
 
@@ -501,11 +556,12 @@ def prepare(kind: str, path: str | Path, db: sqlite_utils.Database | None) -> Pr
 # Per kind: how many leading columns identify a row (None: the whole row does, as for elections,
 # whose history has no key), and which columns hold decimals ("33.00" and "33.0000" are one price).
 _KEY_WIDTH: dict[str, int | None] = {"employees": 1, "grants": 2, "grid": 4, "rates": 1, "rulings": 1,
-                                     "elections": None}
+                                     "elections": None, "closes": 1}
 _DECIMAL_COLUMNS: dict[str, frozenset[str]] = {
     "grants": frozenset({"exercise_price"}),
     "grid": frozenset({"exercise_price", "average_closing_price", "price_per_option"}),
     "rates": frozenset({"top_marginal_rate"}),
+    "closes": frozenset({"close"}),
 }
 
 
@@ -619,6 +675,15 @@ def _eligibility_changes(db: sqlite_utils.Database, kind: str, rows: Sequence[tu
 
 def apply(db: sqlite_utils.Database, prepared: PreparedImport) -> ImportResult:
     """Replace the stored rows of the file's kind with its rows (see bot.store.replace_rows)."""
+    if prepared.kind == "closes":
+        from datetime import timezone
+
+        from bot import tracking
+
+        before = int(db.conn.execute("SELECT count(*) FROM closes").fetchone()[0])
+        tracking.replace_closes(db, prepared.rows, datetime.now(timezone.utc))
+        return ImportResult(kind=prepared.kind, path=prepared.path, rows=len(prepared.rows), replaced=before,
+                            notes=prepared.notes)
     before = store.count(db, prepared.kind)
     store.replace_rows(db, prepared.kind, prepared.rows, prepared.columns)
     return ImportResult(kind=prepared.kind, path=prepared.path, rows=len(prepared.rows), replaced=before,

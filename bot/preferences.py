@@ -15,7 +15,8 @@ from bot.timestamps import to_db
 
 SETTINGS: dict[str, bool] = {   # setting -> its value when the employee never chose
     "slack_reminders": True,
-    "tracking": False,
+    "tracking": False,          # the daily Averaging Period update ("track on" / `/sotp track on`)
+    "tracking_slack": False,    # ... sent as a Slack DM (chosen in Slack) rather than by email
 }
 
 SCHEMA = """

@@ -69,6 +69,11 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
         Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
+        Migration(14, "conversation state per answered message, for replies in its thread",
+                  _script(conversations.THREAD_SCHEMA)),
+        Migration(15, "grants: a covering index for one person's grants, in estimate order",
+                  _script(store.PERSON_GRANTS_INDEX)),
+        Migration(16, "the Averaging Period's closing prices (sotp import closes)", _closes),
     )
 
 
@@ -76,6 +81,12 @@ def _email_inbox(db: sqlite_utils.Database) -> None:
     from bot.channels.email import inbox
 
     _script(inbox.SCHEMA)(db)
+
+
+def _closes(db: sqlite_utils.Database) -> None:
+    from bot import tracking
+
+    _script(tracking.SCHEMA)(db)
 
 
 def latest_version() -> int:

@@ -10,7 +10,6 @@ append-only audit trail (bot.audit).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import sqlite3
@@ -40,7 +39,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import language, personal, whatif
+from handlers import language, personal, tracker, whatif
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -203,6 +202,8 @@ class Conversation:
     # ------------------------------------------------------------------ entry
     async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
         """handle() for an asyncio caller: the blocking turn runs in a worker thread, off the loop."""
+        import asyncio   # only asyncio callers need it; a one-shot `sotp ask` does not import it
+
         return await asyncio.to_thread(self.handle, incoming, remember=remember)
 
     def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
@@ -242,7 +243,7 @@ class Conversation:
         hardened = harden(incoming.text)
         employee = identify(self.db, incoming)
         key = asker_key(incoming, employee)
-        state = (self.states.get(key, incoming.channel, now) or {}) if remember else {}
+        state = (self._state_of(key, incoming, now) or {}) if remember else {}
         turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
         turn.routed_text = hardened.text
         answer = self._answer(turn)
@@ -255,9 +256,18 @@ class Conversation:
         turn.state["intent"] = answer.intent
         if remember:
             self.states.put(key, incoming.channel, turn.state, now)
+            if incoming.thread is not None:       # for replies in this answer's thread, however much later
+                self.states.put_thread(key, incoming.channel, incoming.message_id or "", turn.state, now)
         self._record(turn, answer, replies)
         return Response(tuple(replies), employee.employee_id if employee else None, self._private_to(turn),
                         message_id=incoming.message_id)
+
+    def _state_of(self, key: str, incoming: Incoming, now: datetime) -> dict[str, Any] | None:
+        """A reply in an answer's thread continues from what that answer said, not from the asker's
+        latest turn; anything else from the asker's conversation (30 minutes of silence end it)."""
+        if incoming.thread:
+            return self.states.get_thread(key, incoming.channel, incoming.thread, now)
+        return self.states.get(key, incoming.channel, now)
 
     def _failed(self, incoming: Incoming, now: datetime, exc: Exception) -> Response:
         """Nothing of the turn was kept; record that it failed (if the database lets us) and say so safely."""
@@ -302,6 +312,9 @@ class Conversation:
                 added = self._add_to_own_ticket(turn, reference)
                 if added is not None:
                     return added
+        opted = self._tracking_choice(turn)
+        if opted is not None:
+            return opted             # "track on" / "track off": the Averaging Period updates (handlers/tracker.py)
         decision = self.knowledge.understanding.decide(turn.routed_text)
         followed = self._followup(turn, decision)
         if followed is not None:
@@ -340,8 +353,12 @@ class Conversation:
             return self._eligibility_check(turn)
         if decision.intent == "faq":
             return self._faq(turn, decision)
-        if decision.label == "estimate/whatif":
+        if label == "estimate/whatif":
             return self._whatif(turn, decision)
+        if label == "estimate/tracker":
+            if tracker.asks_as_it_stands(turn.text):
+                return tracker.answer(self.db, self.settings, turn.employee, turn.text, turn.now)
+            return self._faq(turn, replace(decision, intent="faq", sub_intent="general"))
         if decision.intent == "estimate":
             return self._estimate(turn, decision.price)
         if decision.intent == "eligibility":
@@ -358,6 +375,13 @@ class Conversation:
         if decision.sub_intent == "frustration":
             turn.state.update(offer="queue")
         return reply
+
+    def _tracking_choice(self, turn: _Turn) -> Reply | None:
+        choice = tracker.opt_choice(turn.text)
+        if choice is None:
+            return None
+        turn.state.update(offer=None, choices=[])
+        return tracker.set_tracking(self.db, turn.employee, choice, turn.incoming.channel, turn.now)
 
     def _country(self, turn: _Turn) -> str | None:
         return turn.employee.country if turn.employee else None
@@ -614,9 +638,10 @@ class Conversation:
     def _record(self, turn: _Turn, answer: Reply, replies: list[Reply]) -> None:
         incoming, employee_id = turn.incoming, turn.employee.employee_id if turn.employee else None
         address = storable(incoming.address)
-        self.audit.record(AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
-                                     answer.intent, (), turn.ticket, storable(incoming.text)))
-        for reply in replies:
-            self.audit.record(AuditEvent(turn.now, "out", "reply", incoming.channel, address,
-                                         employee_id, reply.intent, reply.sections, reply.ticket or turn.ticket,
-                                         reply.text))
+        # One statement for the turn's records: the same chain as one record() per event.
+        self.audit.record_many([
+            AuditEvent(turn.now, "in", "message", incoming.channel, address, employee_id,
+                       answer.intent, (), turn.ticket, storable(incoming.text)),
+            *(AuditEvent(turn.now, "out", "reply", incoming.channel, address, employee_id, reply.intent,
+                         reply.sections, reply.ticket or turn.ticket, reply.text) for reply in replies),
+        ])

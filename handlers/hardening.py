@@ -34,6 +34,10 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+# The ASCII characters _keep() drops: the C0 controls but newline and tab, and DEL (category Cc).
+_ASCII_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+
+
 def _keep(ch: str) -> bool:
     if ch in "\n\t":
         return True
@@ -49,8 +53,11 @@ def harden(text: str | bytes) -> Hardened:
     truncated = len(text) > MATCH_LIMIT
     if truncated:
         text = text[:MATCH_LIMIT]
-    text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if _keep(ch))
+    if text.isascii():   # most messages: NFKC changes no ASCII character, and only controls are dropped
+        text = _ASCII_CONTROLS.sub("", text)
+    else:
+        text = unicodedata.normalize("NFKC", text)
+        text = "".join(ch for ch in text if _keep(ch))
     return Hardened(text, original, truncated)
 
 

@@ -25,6 +25,9 @@ class Incoming:
     reply_ref: str | None = None       # what a reply threads under: Slack thread_ts, the email Message-ID
     conversation: str | None = None    # Slack: the channel id the message was said in
     metadata: Mapping[str, str] = field(default_factory=dict)   # transport extras (email subject, ...)
+    # A channel whose follow-ups go by thread (email): the message whose answer this one replies to, so
+    # "more" or "2" continues from that answer; "" when it replies to none. None: by asker only.
+    thread: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ into the replies a channel formats, whatever kind of row it is.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Any
 
 from bot.outbox import Outbound
@@ -21,8 +21,13 @@ from handlers.reply import Reply
 OUTBOX_CHANNELS = frozenset({"slack", "email"})
 
 
+_REPLY_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Reply))
+
+
 def reply_to_json(reply: Reply) -> dict[str, Any]:
-    return asdict(reply)
+    """What dataclasses.asdict gives (every field, in order; a Reply's values are immutable and flat),
+    without its deep copy: it was a tenth of a turn's time outside understanding and matching."""
+    return {name: getattr(reply, name) for name in _REPLY_FIELDS}
 
 
 def reply_from_json(data: dict[str, Any]) -> Reply:

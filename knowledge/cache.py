@@ -29,6 +29,7 @@ it never stops the assistant.
 from __future__ import annotations
 
 import functools
+import gc
 import hashlib
 import importlib
 import io
@@ -128,6 +129,21 @@ def _third_party_versions(modules: set[str]) -> dict[str, str | None]:
     return versions
 
 
+def _unpickle(payload: bytes) -> Any:
+    """pickle.loads without the cyclic garbage collector running meanwhile.
+
+    Unpickling the knowledge creates some hundred thousand objects, none of them garbage;
+    the collector's passes over them were about a third of the load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(payload)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class ObjectCache(Generic[T]):
     """One built object in one pickle file, keyed on its inputs.
 
@@ -196,7 +212,7 @@ class ObjectCache(Generic[T]):
         key = key or self.key()
         header, payload = self._parse(self._read(), key)
         self._check_modules(header)
-        return pickle.loads(payload)
+        return _unpickle(payload)
 
     def status(self) -> tuple[str, str]:
         """("fresh" | "missing" | "stale" | "refused" | "corrupt", detail), without unpickling."""

@@ -122,7 +122,12 @@ class LinearTextModel:
         self.features: "FeatureUnion | None" = features
         self.estimator: Any = estimator
         self.labels: tuple[str, ...] = tuple(str(c) for c in estimator.classes_)
-        self._coef = np.asarray(estimator.coef_, dtype=np.float64)
+        # Stored feature-major: a message has a few hundred of the ~20,000 features, and gathering
+        # their weights is then a few hundred contiguous rows instead of a strided column read from
+        # every label's row (most of the time of a decision). The gathered block, seen transposed,
+        # has the very layout (column-major) that coef[:, columns] had, so the product is the same
+        # to the last bit (tests/test_classifier.py checks it).
+        self._coef_t = np.ascontiguousarray(np.asarray(estimator.coef_, dtype=np.float64).T)
         self._intercept = np.asarray(estimator.intercept_, dtype=np.float64)
         self._views: list[tuple[_View, dict[str, int], np.ndarray, int]] = []
         offset = 0
@@ -159,7 +164,10 @@ class LinearTextModel:
             vector = np.log(np.fromiter((counts[f] for f in known), dtype=np.float64, count=len(index))) + 1.0
             vector *= idf[index]
             vector /= math.sqrt(float(vector @ vector))
-            total += self._coef[:, [offset + j for j in index]] @ vector
+            columns = np.fromiter(index, dtype=np.intp, count=len(index))
+            if offset:
+                columns += offset
+            total += self._coef_t[columns].T @ vector
         return total
 
     def probabilities(self, text: str, temperature: float = 1.0) -> np.ndarray:

@@ -57,6 +57,34 @@ def test_the_matchers_learned_section_signal_is_scikit_learns_decision_function(
     assert np.allclose(np.array([model.decision(t) for t in texts]), expected, atol=1e-12)
 
 
+def _decision_label_major(model, text):
+    """The decision as first written: weights gathered column by column from the label-major matrix."""
+    import math
+
+    from knowledge.learned import _counts
+
+    coef = np.ascontiguousarray(model._coef_t.T)
+    total = model._intercept.copy()
+    for view, vocabulary, idf, offset in model._views:
+        counts = _counts(view, text)
+        known = counts.keys() & vocabulary.keys()
+        if not known:
+            continue
+        index = [vocabulary[f] for f in known]
+        vector = np.log(np.fromiter((counts[f] for f in known), dtype=np.float64, count=len(index))) + 1.0
+        vector *= idf[index]
+        vector /= math.sqrt(float(vector @ vector))
+        total += coef[:, [offset + j for j in index]] @ vector
+    return total
+
+
+def test_the_feature_major_weights_give_the_label_major_decision_to_the_last_bit(trained):
+    texts = [r["text"] for r in load_heldout()] + ["?", "hi", "when will I get paid?"]
+    for model in (trained.understanding.classifier.model, trained.matcher._learned):
+        for text in texts:
+            assert np.array_equal(model.decision(text), _decision_label_major(model, text)), text
+
+
 def test_a_repeated_example_is_refused_with_the_file_named(tmp_path):
     for intent in INTENTS:
         texts = [f"{intent} example number {i}" for i in range(MIN_EXAMPLES_PER_INTENT)]

@@ -7,7 +7,7 @@ payments (Notice Q6, Q7, s2; Tool Step 2).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -185,6 +185,13 @@ def _vesting_dates_note(vesting: Sequence[date]) -> str:
                                      spans="two and three years")
 
 
+_ZERO = Decimal("0.00")
+
+
+def _grant_order(grant: Grant) -> tuple[date, str]:
+    return grant.grant_date, grant.grant_number
+
+
 def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcContext) -> Estimate:
     """Everything the Tool's Steps 1-3 show, at an assumed ACP.
 
@@ -202,26 +209,45 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     if country is None:  # eligibility already says so; kept for the type checker
         raise CalcError(f"country {employee.country!r} is not one the Notice names")
 
-    eligible = sorted((v.grant for v in eligibility.grants if v.eligible),
-                      key=lambda g: (g.grant_date, g.grant_number))
-    holdings = [(g.series, g.outstanding) for g in eligible]
-    prices = ctx.grid.prices_at(acp)
+    eligible = sorted((v.grant for v in eligibility.grants if v.eligible), key=_grant_order)
+    grid = ctx.grid
+    prices = grid.prices_at(acp)
+    rows = grid.prices_at_each(TABLE_PRICES)
+    holdings: list[tuple[SeriesKey, int]] = []
     payments: list[GrantPayment] = []
+    # One pass over the grants for the payments at the ACP and the $23-$31 table: each Series'
+    # prices are looked up once per estimate, and each table total is payment_table()'s, rounded
+    # grant by grant and summed exactly (tests/calc compares the two for many people).
+    table_totals: list[Decimal] | None = [_ZERO] * len(TABLE_PRICES)
     with calc_context():
-        for grant, (series, options) in zip(eligible, holdings):
-            price = _price(ctx.grid, prices, series, acp)
-            payment = (price * options).quantize(CENT, ROUND_HALF_UP)
-            payments.append(GrantPayment(grant, options, price, payment))
-        total = sum((p.payment for p in payments), Decimal("0.00"))
-    table = payment_table(holdings, TABLE_PRICES, ctx.grid)
+        for grant in eligible:
+            series = grant.series
+            options = grant.granted - grant.exercised - grant.cancelled
+            holdings.append((series, options))
+            price = prices.get(series)
+            if price is None:
+                price = _price(grid, prices, series, acp)   # raises SeriesMissing / PriceOutOfRange
+            payments.append(GrantPayment(grant, options, price, (price * options).quantize(CENT, ROUND_HALF_UP)))
+            if table_totals is not None:
+                row = rows.get(series)
+                if row is None:
+                    table_totals = None
+                else:
+                    table_totals = [t + (p * options).quantize(CENT, ROUND_HALF_UP)
+                                    for t, p in zip(table_totals, row)]
+        total = sum([p.payment for p in payments], _ZERO)
+    # A Series without a price at one of the table's ACPs: payment_table() raises what the per-price sums raise.
+    table = (tuple(zip(TABLE_PRICES, table_totals)) if table_totals is not None
+             else payment_table(holdings, TABLE_PRICES, grid))
 
     # Only a country awaiting a tax ruling (s3) has a ruling; for any other it changes nothing.
     ruling = _ruling_for(ctx.rulings, country.name) if country.payment_group == "ruling" else DEFAULT_RULING
     installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
     schedule = tuple(
-        inst if inst.kind == "initial" else replace(
-            inst, interest=contingent_interest(inst.amount, calendar.jpm_payment_date,
-                                               inst.employed_through, ctx.assumed_interest_rate).interest)
+        inst if inst.kind == "initial" else Installment(
+            inst.kind, inst.employed_through, inst.expected_by, inst.amount,
+            contingent_interest(inst.amount, calendar.jpm_payment_date, inst.employed_through,
+                                ctx.assumed_interest_rate).interest)
         for inst in installments
     )
 

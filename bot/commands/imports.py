@@ -1,4 +1,4 @@
-"""`sotp import KIND FILE.csv`: load employees, grants, the Pricing Grid, tax rates, rulings or elections.
+"""`sotp import KIND FILE.csv`: load employees, grants, the Pricing Grid, tax rates, rulings, elections or closes.
 
 The whole file is checked before anything is written: a bad file is refused with
 every problem and its line number, and the data already stored stay as they were.
@@ -34,16 +34,19 @@ _HELP = {
                "Netherlands, Singapore",
     "elections": "elections.csv: employee_id, action (participate | withdraw), method (online | fax | mail), "
                  "submitted_at (ISO-8601; no offset = U.S. Pacific Time), optional signed_form_received_at",
+    "closes": "closes.csv (the Averaging Period's closing prices so far): date (YYYY-MM-DD), close (dollars); "
+              "Available Trading Days of the program calendar only, from the first one with none left out",
 }
 # What one row of each kind is called in a sentence.
 _NOUNS = {"employees": "employee", "grants": "grant", "grid": "Pricing Grid price", "rates": "tax rate",
-          "rulings": "tax ruling", "elections": "election record"}
+          "rulings": "tax ruling", "elections": "election record", "closes": "closing price"}
 LISTED_IDS = 10
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = subparsers.add_parser(
-        "import", help="load employees, grants, the Pricing Grid, tax rates, rulings or elections from CSV "
+        "import", help="load employees, grants, the Pricing Grid, tax rates, rulings, elections or closing prices "
+                       "from CSV "
                        "(administrators)",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     kinds = parser.add_subparsers(dest="kind", metavar="KIND", required=True)
@@ -114,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     db = connect(path, create=False) if path.exists() else None
     try:
         try:
-            prepared = imports.prepare(args.kind, args.file, db)
+            prepared = imports.prepare(args.kind, args.file, db, settings)
         except imports.ImportRefused as exc:
             raise CommandError(str(exc)) from exc
         change = imports.diff(db, prepared)

@@ -1,4 +1,4 @@
-"""`sotp results --acp PRICE`: record the final Average Closing Price and email each participant once.
+"""`sotp results [--acp PRICE]`: record the final Average Closing Price and email each participant once.
 
 After the Averaging Period, the final Average Closing Price is recorded (once:
 it is final; the same price again only completes the emails). Each Eligible
@@ -7,12 +7,19 @@ then gets one email that the Total Payment is available on https://stock, with
 their own Total Payment and payout schedule computed exactly as every estimate the assistant gives.
 The figures need the imported Pricing Grid; --allow-illustrative sends the
 model grid's figures, marked illustrative, for demonstrations only.
+
+Without --acp, the price is the Average Closing Price of the closing prices
+imported with `sotp import closes`, once every Available Trading Day's close is in.
+With --acp and every close imported, the two must agree: if they disagree, the
+command says so with both prices, records nothing and exits with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
 
 from bot.calc import CalcError, parse_price, validate_assumed_acp
 from bot.calc.calendar import NEW_YORK
@@ -34,8 +41,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "results", help="record the final Average Closing Price and email each participant their Total Payment",
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter,
         parents=[common_parent(), json_parent()])
-    parser.add_argument("--acp", required=True, metavar="PRICE",
-                        help="the final Average Closing Price, to 1/10,000 of a dollar (e.g. 25.5720)")
+    parser.add_argument("--acp", metavar="PRICE",
+                        help="the final Average Closing Price, to 1/10,000 of a dollar (e.g. 25.5720); default: the "
+                             "Average Closing Price of the imported closes, once all are in (if both are there "
+                             "and they disagree, nothing is recorded and the exit status is 2)")
     parser.add_argument("--allow-illustrative", action="store_true",
                         help="send figures from the model grid when no Pricing Grid is imported (demonstrations)")
     parser.add_argument("--dry-run", action="store_true", help="check and count; record and enqueue nothing")
@@ -43,15 +52,40 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+def _price(db: Any, settings: Any, now: datetime, given: Decimal | None) -> tuple[Decimal, str]:
+    """The price to record and where it came from: "acp" (the flag) or "closes" (the imported closes)."""
+    from bot import tracking
+
+    try:
+        state = tracking.tracker(db, settings, now).state
+    except CalcError as exc:
+        raise CommandError(str(exc)) from exc
+    from_closes = state.final_average
+    if given is None:
+        if from_closes is None:
+            raise CommandError(f"no --acp given, and the imported closes are not complete ({state.counted} of "
+                               f"{len(state.trading_days)} Available Trading Days as of {to_db(now)}): import "
+                               "them all with `sotp import closes FILE.csv`, or give --acp PRICE")
+        return from_closes, "closes"
+    if from_closes is not None and from_closes != given:
+        raise CommandError(f"the two prices disagree: --acp ${given:f}, but the Average Closing Price of the "
+                           f"{state.counted} imported closes is ${from_closes:f}; nothing was recorded. Check "
+                           "the closes (`sotp track`) and the price, then run again with the right one")
+    return given, "acp"
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     now = as_of(args)
-    try:
-        acp = validate_assumed_acp(parse_price(args.acp))
-    except CalcError as exc:
-        raise CommandError(str(exc)) from exc
+    given = None
+    if args.acp is not None:
+        try:
+            given = validate_assumed_acp(parse_price(args.acp))
+        except CalcError as exc:
+            raise CommandError(str(exc)) from exc
     db = database(args, settings)
     try:
+        acp, source = _price(db, settings, now, given)
         version, _ = deadlines.resolve(db, settings, now, record=not args.dry_run)
         effective = deadlines.effective_settings(settings, version)
         try:
@@ -84,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         db.close()
     emails = report.counts.get("results", {}).get("email", 0)
     if args.json:
-        emit_json({"average_closing_price": f"{acp:f}", "recorded": already is None and not args.dry_run,
+        emit_json({"average_closing_price": f"{acp:f}", "source": source, "recorded": already is None and not args.dry_run,
                    "already_recorded": already is not None, "dry_run": args.dry_run,
                    "deadline_version": version.version, "emails": emails, "enqueued": report.enqueued,
                    "errors": report.errors})

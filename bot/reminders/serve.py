@@ -15,6 +15,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot.reminders import tracking
 from bot.reminders.run import Planner, Report
 from bot.reminders.settings import ReminderSettings
 from bot.timestamps import to_db
@@ -57,6 +58,10 @@ class ReminderComponent:
         channels = getattr(self.context, "channels", None)
         report = Planner(db, self.context.settings, progress=log.info,
                          slack=None if channels is None else "slack" in channels).run(now)
+        tracked = tracking.plan(db, self.context.settings, now, slack=channels is None or "slack" in channels)
+        if tracked.enqueued:   # the daily Averaging Period update (bot/reminders/tracking.py)
+            report.enqueued += tracked.enqueued
+            report.counts["tracking"] = dict(tracked.counts)
         self.passes += 1
         self.enqueued += report.enqueued
         self.last_pass, self.last_report, self.last_error = now, report, None

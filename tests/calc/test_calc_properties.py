@@ -134,3 +134,33 @@ def test_the_one_pass_table_equals_the_total_payment_at_each_of_the_nine_prices(
     assert one_pass == per_price
     if isinstance(per_price[0], tuple):   # the same cents, written alike: 0.00, never 0 or 0E-10
         assert [t.as_tuple() for _, t in one_pass] == [t.as_tuple() for _, t in per_price]
+
+
+def _estimate_or_error(grants, grid, acp):
+    from bot.calc.estimate import CalcContext, estimate
+    from calc_builders import make_employee
+
+    ctx = CalcContext(grid=grid, calendar=CALENDAR, rates=RateTable({}), rulings={}, assumed_interest_rate=D("0.01"))
+    try:
+        return estimate(make_employee(), grants, acp, ctx)
+    except CalcError as exc:
+        return type(exc), str(exc)
+
+
+@settings(max_examples=400)
+@given(case=employee_on_a_grid(), acp=st.sampled_from([D("23.00"), D("27.00"), D("27.5"), D("31.00")]))
+def test_an_estimates_own_table_is_its_total_payment_at_each_of_the_nine_prices(case, acp):
+    """estimate() computes the table in its own pass over the grants: the same as nine estimates."""
+    grid, grants = case
+    found = _estimate_or_error(grants, grid, acp)
+    per_price = _per_price([g for g in grants if is_eligible_option(g)], grid)
+    if not isinstance(per_price[0], tuple):   # a Series unpriced at a table price: no estimate
+        assert isinstance(found, tuple) and issubclass(found[0], CalcError)
+        return
+    if isinstance(found, tuple):   # no estimate at acp (not eligible, price out of range)
+        return
+    assert found.table == per_price
+    assert [t.as_tuple() for _, t in found.table] == [t.as_tuple() for _, t in per_price]
+    for price, total in found.table:
+        again = _estimate_or_error(grants, grid, price)
+        assert not isinstance(again, tuple) and again.total_payment == total

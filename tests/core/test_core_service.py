@@ -173,3 +173,16 @@ def test_logs_at_info_carry_ids_but_no_message_text_and_no_personal_figures(ask,
     assert figures and not [f for f in figures if f.rstrip(".,;:)") in info]
     assert "answered channel=slack message_id=C1:1.5 employee=E1 intent=estimate" in info
     assert "27.50" not in info and "grant number" not in info
+
+
+def test_ascii_text_is_hardened_as_every_character_is_one_by_one():
+    """harden() takes a fast path for ASCII; it keeps exactly what the per-character rule keeps."""
+    import unicodedata
+
+    from handlers.hardening import _keep, harden
+
+    every = "".join(chr(c) for c in range(128)) * 2
+    expected = "".join(ch for ch in unicodedata.normalize("NFKC", every.replace("\r\n", "\n").replace("\r", "\n"))
+                       if _keep(ch))
+    assert harden(every).text == expected
+    assert harden("when is the\tdeadline?\x1b[2J\x7f\n").text == "when is the\tdeadline?[2J\n"

@@ -16,7 +16,12 @@ from handlers.reply import Reply
 NOW = datetime(2003, 11, 3, 17, 0, tzinfo=timezone.utc)
 SENDER = Sender("compchng@microsoft.com", "Microsoft Stock Services")
 TEXTS = load_texts()
-TITLES = {"q21": "Q21. When does my ability to elect end?", "q22": "Q22. How do I elect?"}
+TITLES = {"q21": "Q21. When does my ability to elect end?", "q22": "Q22. How do I elect?",
+          "q23": "Q23. How do I withdraw?"}
+# What each section says (whitespace flattened): a section is cited when the reply quotes its words.
+SECTION_TEXTS = {"q21": "The Election Period will end on November 12, 2003. It may be extended.",
+                 "q22": "In order for your election to be valid, Mellon must RECEIVE your signed Election Form.",
+                 "q23": "You may withdraw your election at any time before the Election Deadline."}
 STAFF_LEAD = "Microsoft Stock Services replied about ticket {ticket}:"
 
 
@@ -38,7 +43,8 @@ FAQ = Reply("faq", ("From Q21 of the Notice:", "> The Election Period will end o
 
 def build(r: OutboxRow, thread: Thread | None = None):
     return compose(r, render(r.kind, r.payload, STAFF_LEAD), message_id="<sotp.7.0011223344556677@microsoft.com>",
-                   sender=SENDER, texts=TEXTS, titles=TITLES.get, now=NOW, thread=thread)
+                   sender=SENDER, texts=TEXTS, titles=TITLES.get, now=NOW, thread=thread,
+                   section_texts=SECTION_TEXTS)
 
 
 def plain(message) -> str:
@@ -79,10 +85,47 @@ def test_an_answer_to_an_email_without_subject_gets_the_default_one():
 def test_the_body_is_the_reply_then_the_cited_section_titles_then_the_footer():
     text = plain(build(row("reply", answer_payload(FAQ))))
     assert text.startswith("From Q21 of the Notice:\n\n> The Election Period will end on November 12, 2003.\n\n"
-                           "Sections cited:\n- Q21. When does my ability to elect end? [q21]\n- Q22. How do I elect? [q22]"
+                           "Sections cited:\n- Q21. When does my ability to elect end? [q21]"
                            "\n\n-- \nMicrosoft Stock Services (compchng)")
     assert "An email is not an election." in text
     assert "compchng@microsoft.com or (425) 706-8853" in text
+
+
+def test_only_the_sections_whose_words_are_quoted_are_cited_in_the_order_quoted():
+    both = Reply("election", ("How to elect:", "> In order for your election to be valid, Mellon must RECEIVE\n"
+                              "> your signed Election Form.", "Ask about the deadline:",
+                              "> The Election Period will end on November 12, 2003."), ("q23", "q21", "q22"))
+    assert plain(build(row("reply", answer_payload(both)))).split("\n\n-- \n")[0].endswith(
+        "Sections cited:\n- Q22. How do I elect? [q22]\n- Q21. When does my ability to elect end? [q21]")
+
+
+def test_did_you_mean_choices_are_offered_not_cited():
+    choices = Reply("faq", ("I'm not sure which part of the Notice answers that. Did you mean:",
+                            "1. Q21. When does my ability to elect end? [q21]\n2. Q22. How do I elect? [q22]"),
+                    ("q21", "q22"), 0.3, choices=("q21", "q22"))
+    message = build(row("reply", answer_payload(choices)))
+    assert "Sections cited" not in plain(message)
+    assert "Sections cited" not in message.get_body(("html",)).get_content()
+
+
+TABLE = Reply("estimate", ("Your estimated Total Payment:",
+                           "```\nAssumed ACP  Total Payment\n-----------  -------------\n$23.00           $1,100.00\n"
+                           "$31.00           $2,850.00\n```", "Please note:\n- Amounts are pre-tax."),
+              ("q7",), privacy="private")
+
+
+def test_a_table_in_plain_text_has_no_fences_and_keeps_its_columns_indented():
+    text = plain(build(row("reply", answer_payload(TABLE))))
+    assert "```" not in text
+    assert ("Your estimated Total Payment:\n\n  Assumed ACP  Total Payment\n  -----------  -------------\n"
+            "  $23.00           $1,100.00\n  $31.00           $2,850.00\n\nPlease note:") in text
+
+
+def test_a_table_in_html_is_a_pre_block_without_fences():
+    html = build(row("reply", answer_payload(TABLE))).get_body(("html",)).get_content()
+    assert "```" not in html
+    assert ("<pre>Assumed ACP  Total Payment\n-----------  -------------\n$23.00           $1,100.00\n"
+            "$31.00           $2,850.00</pre>") in html
 
 
 def test_the_html_alternative_is_short_and_escapes_what_it_shows():

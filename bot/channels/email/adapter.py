@@ -21,7 +21,7 @@ import logging
 import ssl
 import time
 from email.message import EmailMessage
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import aiosmtplib
 
@@ -100,8 +100,10 @@ class EmailAdapter:
 
     def __init__(self, connections: Connections, config: EmailSettings, *, ids: MessageIds, texts: EmailTexts,
                  titles: Callable[[str], str | None], staff_lead: str, clock: Callable[[], Any],
-                 chart: Callable[[str], bytes | None] | None = None) -> None:
+                 chart: Callable[[str], bytes | None] | None = None,
+                 section_texts: Mapping[str, str] | None = None) -> None:
         self.connections = connections
+        self.section_texts = section_texts or {}   # id -> text: an email cites the sections it quotes
         self.chart = chart            # employee id -> their Total Payment chart (PNG), drawn at send time
         self.config = config
         self.ids = ids
@@ -149,7 +151,7 @@ class EmailAdapter:
         chart_png = self.chart(wanted) if charted and self.chart is not None else None
         return compose(row, replies, message_id=self.ids.for_row(row.id, row.key), sender=self.sender,
                        texts=self.texts, titles=self.titles, now=self.clock(), thread=self._thread_for(row),
-                       chart_png=chart_png)
+                       chart_png=chart_png, section_texts=self.section_texts)
 
     # ---------------------------------------------------------------- sending
     def _get_pool(self) -> asyncio.Queue[_Relay]:

@@ -36,6 +36,7 @@ AUTO_SUBMITTED: Mapping[str, str | None] = {
     "reply": "auto-replied", "staff-reply": None, "ticket-notice": "auto-generated",
     "reminder": "auto-generated", "confirmation": "auto-generated", "notice": "auto-generated",
 }
+FENCE = "```"              # how the core marks a table that must keep its columns
 # Kinds whose subject comes from the payload (or a default), not from the thread.
 STANDALONE = frozenset({"reminder", "confirmation", "notice"})
 
@@ -101,14 +102,48 @@ def subject_for(row: OutboxRow, thread: Thread | None, texts: EmailTexts, sender
     return subject
 
 
-def _cited(replies: Sequence[Reply], titles: Callable[[str], str | None]) -> list[tuple[str, str]]:
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def quotes_of(reply: Reply) -> list[str]:
+    """The passages a reply quotes: its parts that are "> " lines only, without the marks."""
+    quotes = []
+    for part in reply.parts:
+        lines = part.splitlines()
+        if lines and all(line.startswith(">") for line in lines):
+            quotes.append(_flat(" ".join(line[1:] for line in lines)))
+    return [q for q in quotes if q]
+
+
+def _cited(replies: Sequence[Reply], titles: Callable[[str], str | None],
+           section_texts: Mapping[str, str]) -> list[tuple[str, str]]:
+    """The sections whose words the replies quote, in the order quoted: not the matcher's other candidates,
+    nor "did you mean" choices (those are offered, not quoted). section_texts: id -> the section's text."""
     seen: dict[str, str] = {}
     for reply in replies:
-        for section in reply.sections:
-            title = titles(section)
-            if title and section not in seen:
-                seen[section] = title
+        for quote in quotes_of(reply):
+            # The reply's own sections first: a sentence the Notice repeats is cited where the reply took it.
+            for section in (*reply.sections, *section_texts):
+                text = section_texts.get(section)
+                title = titles(section) if text and quote in text else None
+                if title:
+                    seen.setdefault(section, title)
+                    break
     return list(seen.items())
+
+
+def plain_text(text: str) -> str:
+    """A part as plain text: tables lose their ``` fences and are indented, as the terminal shows them
+    (bot.commands._terminal), so a mail reader shows no Markdown marks."""
+    out: list[str] = []
+    in_table = False
+    for line in text.split("\n"):
+        if line.strip() == FENCE:
+            in_table = not in_table
+            continue
+        out.append("  " + line.rstrip() if in_table else line)
+    return "\n".join(out)
 
 
 def _notes(row: OutboxRow, texts: EmailTexts) -> list[str]:
@@ -123,7 +158,7 @@ def _notes(row: OutboxRow, texts: EmailTexts) -> list[str]:
 
 def plain_body(replies: Sequence[Reply], notes: Sequence[str], cited: Sequence[tuple[str, str]],
                texts: EmailTexts) -> str:
-    paragraphs = [p for reply in replies for p in reply.parts if p]
+    paragraphs = [plain_text(p) for reply in replies for p in reply.parts if p]
     paragraphs += notes
     if cited:
         paragraphs.append("\n".join([texts.text("sections.lead"),
@@ -132,6 +167,19 @@ def plain_body(replies: Sequence[Reply], notes: Sequence[str], cited: Sequence[t
 
 
 def _html_paragraph(text: str) -> str:
+    if any(line.strip() == FENCE for line in text.splitlines()):    # fenced tables: their lines in <pre>
+        blocks: list[str] = []
+        segment: list[str] = []
+        in_table = False
+        for line in [*text.splitlines(), FENCE]:
+            if line.strip() != FENCE:
+                segment.append(line)
+                continue
+            body = "\n".join(segment).strip("\n")
+            if body:
+                blocks.append(f"<pre>{html.escape(body)}</pre>" if in_table else _html_paragraph(body))
+            segment, in_table = [], not in_table
+        return "\n".join(blocks)
     lines = text.splitlines()
     if lines and all(line.startswith(">") for line in lines):
         inner = "<br>\n".join(html.escape(line[1:].lstrip()) for line in lines)
@@ -153,11 +201,18 @@ def html_body(replies: Sequence[Reply], notes: Sequence[str], cited: Sequence[tu
             + f'\n<hr><div style="color:#555;font-size:smaller">{footer}</div>\n</body></html>\n')
 
 
+def section_texts(sections: Mapping[str, Any]) -> dict[str, str]:
+    """id -> the section's paragraphs as one whitespace-flattened text (what a quote is looked up in)."""
+    return {sid: _flat(" ".join(section.paragraphs)) for sid, section in sections.items()}
+
+
 def compose(row: OutboxRow, replies: Sequence[Reply], *, message_id: str, sender: Sender, texts: EmailTexts,
             titles: Callable[[str], str | None], now: datetime, thread: Thread | None = None,
-            chart_png: bytes | None = None) -> EmailMessage:
+            chart_png: bytes | None = None, section_texts: Mapping[str, str] | None = None) -> EmailMessage:
     """The email for one outbox row. thread: what it answers (None: a reply row's own payload says).
 
+    section_texts: each section's text (whitespace flattened, see section_texts()): the sections cited
+    are those whose words the replies quote; without it, none are cited.
     chart_png: the employee's Total Payment chart, attached as image/png (the adapter draws
     it at send time, and only for a row the plan marked as going with it).
     """
@@ -177,7 +232,7 @@ def compose(row: OutboxRow, replies: Sequence[Reply], *, message_id: str, sender
         message["Auto-Submitted"] = auto
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Loop"] = sender.address
-    cited = _cited(replies, titles)
+    cited = _cited(replies, titles, section_texts or {})
     notes = _notes(row, texts)
     message.set_content(plain_body(replies, notes, cited, texts))
     message.add_alternative(html_body(replies, notes, cited, texts), subtype="html")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.channels.email.adapter import EmailAdapter
-from bot.channels.email.compose import load_texts
+from bot.channels.email.compose import load_texts, section_texts
 from bot.channels.email.inbox import message_id_key
 from bot.channels.email.processor import InboundProcessor
 from bot.channels.email.rules import default_policy
@@ -54,7 +54,8 @@ def build_gateway(context: ServeContext) -> Gateway:
         return png.for_employee(connections.db(), context.settings, employee_id)
 
     adapter = EmailAdapter(connections, config, ids=ids, texts=texts, titles=title,
-                           staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart)
+                           staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,
+                           section_texts=section_texts(corpus))
     worker = DeliveryWorker(connections, adapter, clock=context.clock,
                             lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
     return Gateway(config, SmtpListener(handler, config), processor, adapter, WorkerComponent(worker, context))

@@ -207,6 +207,11 @@ class Inbox:
             "ORDER BY id DESC LIMIT 1", tuple(message_ids)).fetchone()
         return None if found is None else f"CC-{found[0]:06d}"
 
+    def has_message(self, message_id: str) -> bool:
+        """An email with this Message-ID was received."""
+        return self.db.conn.execute("SELECT 1 FROM email_inbound WHERE message_id = ?",
+                                    (message_id,)).fetchone() is not None
+
     def latest_of_ticket(self, ticket: str) -> InboundRow | None:
         """The newest email that joined this ticket (what a staff reply threads under)."""
         found = self.db.conn.execute(

@@ -188,7 +188,8 @@ class InboundProcessor:
             metadata["attachments"] = ", ".join(a.filename for a in mail.attachments)
         assert mail.headers.from_addr is not None   # parse() refuses mail without one
         incoming = Incoming("email", mail.headers.from_addr, question_text(mail, self.tag),
-                            message_id=row.message_id, reply_ref=row.message_id, metadata=metadata)
+                            message_id=row.message_id, reply_ref=row.message_id, metadata=metadata,
+                            thread=self._answered(db, mail.headers))
         response = self.conversation.handle(incoming)
         if response.error:
             return self._retry(db, row, f"the turn failed: {response.error}", now)
@@ -222,6 +223,25 @@ class InboundProcessor:
             if sent.ticket and self.ids.verify(ref, sent.id, sent.key):
                 return sent.ticket
         return Inbox(db).ticket_of(refs)
+
+    def _answered(self, db: sqlite_utils.Database, headers: Headers) -> str:
+        """The email whose answer this one replies to ("" if none): the core continues from what that
+        answer said. The newest reference that is one of our answers (its row keeps the Message-ID it
+        answered), else an In-Reply-To naming an email we received (a reply to one's own message)."""
+        outbox = Outbox(db)
+        for ref in [r for r in (headers.in_reply_to, *reversed(headers.references)) if r]:
+            row_id = self.ids.row_id(ref)
+            if row_id is None:
+                continue
+            try:
+                sent = outbox.get(row_id)
+            except OutboxError:
+                continue
+            if sent.kind == "reply" and self.ids.verify(ref, sent.id, sent.key):
+                return str(sent.payload.get("in_reply_to") or "")
+        if headers.in_reply_to and Inbox(db).has_message(headers.in_reply_to):
+            return headers.in_reply_to
+        return ""
 
     # ------------------------------------------------------- not answered, unreadable
     def _employee_id(self, db: sqlite_utils.Database, address: str | None) -> str | None:

@@ -39,6 +39,7 @@ class HomeData:
     time_zone: str | None = None
     deadline: date | None = None                        # as last extended; None: the configured one
     chart: str | None = None                            # the Total Payment chart, text version (bot.charts.text)
+    tracker: tuple[str, ...] = ()                       # the Averaging Period so far (bot.tracker_texts), once it began
 
 
 def _section(text: str) -> Block:
@@ -95,10 +96,19 @@ def _links(w: Templates, notice_url: str, tool_url: str) -> list[Block]:
                                                  tool=tool_url or notice_url))]
 
 
+def _tracker_blocks(lines: Sequence[str]) -> list[Block]:
+    """The Averaging Period section: its header and lines as composed in bot.tracker_texts."""
+    from bot.tracker_texts import default_texts
+
+    return [_header(default_texts().text("home.header")), _section(escape("\n\n".join(lines))), {"type": "divider"}]
+
+
 def home_view(w: Templates, data: HomeData, *, deadline, now: datetime, notice_url: str, tool_url: str,
               unknown_text: str | None = None) -> dict:
     """The `home` view for views.publish."""
     blocks: list[Block] = [_header(w.text("home.title"))]
+    if data.tracker:
+        blocks += _tracker_blocks(data.tracker)
     if data.eligibility is None:
         blocks.append(_section(escape(unknown_text or w.text("home.unknown"))))
         blocks += _deadline_blocks(w, deadline, now, data.time_zone)

@@ -84,7 +84,7 @@ class Command:
     word: str = ""            # the first word as typed, for "unknown subcommand" help
 
 
-SUBCOMMANDS = ("help", "ask", "estimate", "eligibility", "deadline", "status", "human", "reminders")
+SUBCOMMANDS = ("help", "ask", "estimate", "eligibility", "deadline", "status", "human", "reminders", "track")
 
 
 def parse_command(text: str) -> Command:

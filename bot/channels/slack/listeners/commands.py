@@ -1,4 +1,4 @@
-"""/sotp: help, ask, estimate [price], eligibility, deadline, status, human <text>, reminders on|off.
+"""/sotp: help, ask, estimate [price], eligibility, deadline, status, human <text>, reminders on|off, track [on|off].
 
 Acknowledged at once (Slack shows an error after 3 seconds); the answer follows as
 an ephemeral message only the person who typed the command sees. Questions are put
@@ -25,7 +25,7 @@ from handlers.reply import Reply
 log = logging.getLogger("sotp.slack.commands")
 
 COMMAND = "/sotp"
-PERSONAL = frozenset({"estimate", "eligibility", "status"})
+PERSONAL = frozenset({"estimate", "eligibility", "status", "track"})
 
 
 def question(words: Any, command: Command) -> str | None:
@@ -39,6 +39,11 @@ def question(words: Any, command: Command) -> str | None:
         return words.text("commands.estimate_at", price=arg if arg.startswith("$") else f"${arg}")
     if command.name in ("eligibility", "deadline", "status"):
         return words.text(f"commands.{command.name}")
+    if command.name == "track":
+        choice = arg.lower().strip()
+        if not choice:
+            return words.text("commands.track")
+        return words.text(f"commands.track_{choice}") if choice in ("on", "off") else None
     if command.name == "human":
         return words.text("commands.human", text=arg) if arg else words.text("commands.human_empty")
     return None
@@ -80,7 +85,9 @@ async def handle(deps: Any, body: Mapping[str, Any]) -> None:
         await _reply(deps, body, asker, text, what)
         return
     text = question(words, command)
-    assert text is not None
+    if text is None:   # /sotp track with something other than on or off
+        await _reply(deps, body, asker, words.text("commands.track_usage"), what)
+        return
     incoming = command_to_incoming(body, text, profile_email=asker.profile_email,
                                    metadata=with_unknown({}, asker.known, personal=command.name in PERSONAL))
     response = await deps.conversation.ahandle(incoming)

@@ -7,6 +7,8 @@ price outside the Tool's range keeps the view and says why.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import logging
 from decimal import Decimal
@@ -31,6 +33,38 @@ log = logging.getLogger("sotp.slack.home")
 
 def home_data(deps: Any, asker: Asker, price: Decimal | None, price_error: str | None = None) -> HomeData:
     """Everything the view shows, computed by bot.figures (no arithmetic here)."""
+    data = _home_data(deps, asker, price, price_error)
+    lines = tracker_lines(deps, asker, data)
+    return replace(data, tracker=lines) if lines else data
+
+
+def tracker_lines(deps: Any, asker: Asker, data: HomeData) -> tuple[str, ...]:
+    """From the first day of the Averaging Period on: where it stands, and the employee's own Total
+    Payment at the running average (an Eligible Employee's App Home is theirs alone)."""
+    from bot import tracker_texts, tracking
+
+    db = deps.connections.db()
+    try:
+        state = tracking.tracker(db, deps.settings, deps.clock()).state
+    except CalcError:
+        return ()
+    if state.phase == "before":
+        return ()
+    t = tracker_texts.default_texts()
+    lines = tracker_texts.state_lines(t, state)
+    if asker.employee is not None and data.eligibility is not None and data.eligibility.eligible:
+        try:
+            result = tracking.payment_at_average(db, deps.settings, asker.employee.employee_id, state)
+        except CalcError:
+            result = None
+        if result is not None:
+            lines += tracker_texts.personal_lines(t, state, result)
+    if not state.complete:
+        lines += tracker_texts.caveat_parts(t)
+    return tuple(lines)
+
+
+def _home_data(deps: Any, asker: Asker, price: Decimal | None, price_error: str | None = None) -> HomeData:
     if asker.employee is None:
         return HomeData(time_zone=asker.time_zone)
     db = deps.connections.db()

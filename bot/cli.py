@@ -32,6 +32,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "imports",
     "eligibility",
     "estimate",
+    "whatif",
     "calendar",
     "acp",
     "interest",

@@ -44,6 +44,7 @@ from bot.calc.eligibility import (
 )
 from bot.calc.curve import PaymentCurve, payment_curve
 from bot.calc.model_grid import ModelParameters, model_grid
+from bot.calc.whatif import BreakEven, Slope, break_even, slope
 from bot.calc.records import Employee, Grant
 from bot.config import Settings, data_path
 
@@ -208,6 +209,23 @@ def estimate_for(db: sqlite_utils.Database, settings: Settings, employee_id: str
     """
     employee, grants = person(db, employee_id)
     return estimate(employee, grants, acp, ctx or context(db, settings))
+
+
+def break_even_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, amount: Decimal,
+                   ctx: CalcContext | None = None) -> BreakEven:
+    """The smallest Average Closing Price at which an employee's Total Payment reaches amount.
+
+    Raises UnknownEmployee, InvalidAmount, or bot.calc's errors as estimate_for does.
+    """
+    employee, grants = person(db, employee_id)
+    return break_even(employee, grants, amount, ctx or context(db, settings))
+
+
+def slope_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, acp: Decimal,
+              ctx: CalcContext | None = None) -> Slope:
+    """Dollars of an employee's Total Payment per $1.00 of Average Closing Price around acp."""
+    employee, grants = person(db, employee_id)
+    return slope(employee, grants, acp, ctx or context(db, settings))
 
 
 def chart_points(db: sqlite_utils.Database, settings: Settings, employee_id: str,

@@ -39,7 +39,7 @@ from bot.conversations import ConversationStore
 from bot.elections import election_status
 from bot.formatting import deadline_sentence
 from bot.queue import Queue, QueueError, Ticket, parse_ticket_ref
-from handlers import language, personal, tracker
+from handlers import language, personal, tracker, whatif
 from handlers.assistant import Assistant, Knowledge, blockquote, default_knowledge, section_label
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
@@ -92,8 +92,8 @@ log = logging.getLogger("sotp.core")
 
 _CHOICE_WORDS = {"one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4, "fourth": 4}
 # Intents whose answer is about the asker's own records: naming anyone else's id or email refuses them.
-_PERSONAL_LABELS = frozenset({"estimate/figures", "faq/my_options", "election/status", "eligibility/problem",
-                              "other/identity"})
+_PERSONAL_LABELS = frozenset({"estimate/figures", "estimate/whatif", "faq/my_options", "election/status",
+                              "eligibility/problem", "other/identity"})
 
 
 @dataclass
@@ -353,6 +353,8 @@ class Conversation:
             return self._eligibility_check(turn)
         if decision.intent == "faq":
             return self._faq(turn, decision)
+        if label == "estimate/whatif":
+            return self._whatif(turn, decision)
         if label == "estimate/tracker":
             if tracker.asks_as_it_stands(turn.text):
                 return tracker.answer(self.db, self.settings, turn.employee, turn.text, turn.now)
@@ -538,6 +540,22 @@ class Conversation:
         # The whole estimate goes with the chart of the Total Payment at every price (privately).
         return replace(personal.estimate_reply(self.t, employee, result, price_named=price is not None),
                        chart=employee.employee_id)
+
+    def _whatif(self, turn: _Turn, decision: Decision) -> Reply:
+        """An inverse question (handlers/whatif.py); no records or not eligible: the estimate's own answers."""
+        if turn.employee is None:
+            return self.assistant.estimate_without_records()
+        if whatif.is_plain_estimate(decision.text, decision.price):
+            return self._estimate(turn, decision.price)
+        turn.state.update(offer=None, choices=[])
+        try:
+            return whatif.reply(self.t, self.db, self.settings, turn.employee, decision.text, decision.price)
+        except NotEligible:
+            return self._estimate(turn, None)
+        except CalcError as exc:
+            return Reply("estimate", (self.t.text("whatif.error", error=str(exc)),
+                                      self.t.text("eligibility_check.close")),
+                         tuple(self.t.raw["whatif"]["sections"]), privacy="private", sub_intent="whatif")
 
     def _eligibility_check(self, turn: _Turn) -> Reply:
         assert turn.employee is not None

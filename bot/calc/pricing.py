@@ -94,6 +94,16 @@ class PricingGrid:
             raise SeriesMissing(series)
         return tuple(curve.acps)
 
+    def points(self, series: SeriesKey) -> tuple[tuple[Decimal, ...], tuple[Decimal, ...]]:
+        """A Series' grid ACPs (ascending) and their prices: the breakpoints of its straight lines.
+
+        For bot.calc.whatif, which solves on the segments between them; raises SeriesMissing.
+        """
+        curve = self._curves.get(series)
+        if curve is None:
+            raise SeriesMissing(series)
+        return tuple(curve.acps), tuple(curve.prices)
+
     def price(self, series: SeriesKey, acp: Decimal) -> Decimal:
         """Unrounded price per option; raises SeriesMissing or PriceOutOfRange."""
         curve = self._curves.get(series)

@@ -2,7 +2,7 @@
 
 faq: how often questions get the right kind of answer and the right section of
 the Notice, and how fast. calc: how fast personal estimates and the population
-totals are computed. calibration: the population's Total Payments beside the
+totals are computed. whatif: how fast break-even prices are solved. calibration: the population's Total Payments beside the
 figures the Notice publishes. slack: answers per second through the Slack app,
 and how long each answer takes. remind: the time and memory one reminder wave
 takes for a whole population. email: questions per second from an email arriving
@@ -23,6 +23,7 @@ import importlib
 BENCHMARKS: tuple[str, ...] = (
     "faq",
     "calc",
+    "whatif",
     "calibration",
     "slack",
     "remind",

@@ -77,8 +77,8 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
     private = [r for r in response.replies if r.privacy == "private"]
     ticket = next((r.ticket for r in response.replies if r.ticket), None)
 
-    def row(n: int | str, recipient: str, replies: list[Reply], **where: Any) -> Outbound:
-        return Outbound(key=f"{base}:{n}", channel=incoming.channel, recipient=recipient, kind="reply",
+    def row(n: int | str, recipient: str, replies: list[Reply], kind: str = "reply", **where: Any) -> Outbound:
+        return Outbound(key=f"{base}:{n}", channel=incoming.channel, recipient=recipient, kind=kind,
                         payload=_payload(incoming, replies, **where), employee_id=response.employee_id,
                         ticket=ticket)
 
@@ -87,7 +87,7 @@ def plan(incoming: Incoming, response: Response) -> tuple[Outbound, ...]:
         chart = chart_for(response, list(response.replies))
         if chart is None:
             return ()
-        return (row("chart", incoming.address, [], mode="chart", chart=chart, conversation=dm),)
+        return (row("chart", incoming.address, [], kind="chart", mode="chart", chart=chart, conversation=dm),)
 
     if incoming.channel == "email":
         # One email answers one email. With anything private in it, it goes only to the address

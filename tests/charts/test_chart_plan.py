@@ -38,8 +38,8 @@ def test_a_chart_marked_for_someone_else_goes_nowhere():
 def test_a_slack_dm_estimate_adds_one_chart_row_to_the_dm():
     rows = plan(Incoming("slack", "U0ALICE", "at $27?", conversation="D0ALICE", message_id="D0ALICE:1"),
                 response(ESTIMATE, private_to="U0ALICE"))
-    assert [(r.key, r.recipient, r.payload.get("mode")) for r in rows] == [
-        ("reply:slack:m1:0", "U0ALICE", "dm"), ("reply:slack:m1:chart", "U0ALICE", "chart")]
+    assert [(r.key, r.kind, r.recipient, r.payload.get("mode")) for r in rows] == [
+        ("reply:slack:m1:0", "reply", "U0ALICE", "dm"), ("reply:slack:m1:chart", "chart", "U0ALICE", "chart")]
     assert (rows[1].payload["chart"], rows[1].payload["conversation"], rows[1].payload["replies"]) == (
         {"employee_id": "E1"}, "D0ALICE", [])
 

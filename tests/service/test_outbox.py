@@ -121,3 +121,11 @@ def test_a_reply_is_claimed_before_a_wave_of_reminders_enqueued_earlier(db):
                    NOW + timedelta(minutes=1))
     [first] = outbox.claim("email", NOW + timedelta(minutes=1), limit=1)
     assert first.key == "reply:email:<q@x>:0"
+
+
+
+def test_a_chart_is_claimed_after_the_text_answers_waiting_beside_it(db):
+    outbox = Outbox(db)
+    outbox.enqueue(Outbound("reply:slack:m1:chart", "slack", "U0ALICE", "chart", {"mode": "chart"}), NOW)
+    outbox.enqueue(Outbound("reply:slack:m2:0", "slack", "U0BRUNA", "reply", {"text": "hi"}), NOW)
+    assert [r.kind for r in outbox.claim("slack", NOW, limit=1)] == ["reply"]

@@ -68,6 +68,8 @@ class SlackAdapter:
         try:
             if row.kind == "ticket-notice":
                 return await self._ticket_notice(row)
+            if row.kind == "chart":
+                return await self._chart(row)
             return await self._replies(row)
         except SlackApiError as exc:
             code = error_code(exc)
@@ -90,8 +92,6 @@ class SlackAdapter:
     async def _replies(self, row: OutboxRow) -> DeliveryResult:
         payload = row.payload
         mode = payload.get("mode") or "dm"
-        if mode == "chart":
-            return await self._chart(row)
         replies = self._replies_of(row)
         messages = reply_messages(replies, row.key, self.deps.style)
         if mode == "thread":

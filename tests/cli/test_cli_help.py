@@ -64,7 +64,7 @@ def test_bench_help_explains_every_benchmark_in_its_own_words(capsys):
     text = _help(capsys, "bench")
     description = " ".join(text.split("positional arguments:")[0].split())
     names = [c[1] for c in COMMANDS if len(c) == 2 and c[0] == "bench"]
-    assert names == ["faq", "calc", "calibration", "slack", "remind", "email", "import", "serve"]
+    assert names == ["faq", "calc", "whatif", "calibration", "slack", "remind", "email", "import", "serve"]
     assert [name for name in names if f" {name}: " not in f" {description}"] == []
 
 

@@ -186,6 +186,9 @@ class Service:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         await reporter
+        from bot.charts import pool as chart_pool   # the chart process, if a chart was drawn
+
+        chart_pool.shutdown()
         # The last report is written once every component has ended, so it never shows one still running.
         try:
             await asyncio.to_thread(self.write_health)

@@ -89,10 +89,11 @@ def render(curve: PaymentCurve) -> bytes:
     return out.getvalue()
 
 
-def for_employee(db: Any, settings: Any, employee_id: str) -> bytes | None:
+def for_employee(db: Any, settings: Any, employee_id: str, *, separate_process: bool = False) -> bytes | None:
     """The employee's chart as PNG bytes at send time, or None where the grid cannot draw one.
 
     Reads the database (through bot.figures): call it from a worker thread, never the event loop.
+    separate_process: draw it in the chart process (bot.charts.pool), as the service does.
     """
     from bot import figures
     from bot.calc.errors import CalcError
@@ -102,4 +103,8 @@ def for_employee(db: Any, settings: Any, employee_id: str) -> bytes | None:
     except (CalcError, LookupError):
         log.info("no chart for %s: the Pricing Grid cannot draw one", employee_id)
         return None
+    if separate_process:
+        from bot.charts import pool
+
+        return pool.draw(curve)
     return render(curve)

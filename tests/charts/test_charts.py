@@ -100,6 +100,16 @@ def test_the_png_is_a_small_valid_picture_made_without_a_display(db_path, tmp_pa
     assert len(data) < 100_000
 
 
+def test_the_service_draws_the_same_chart_in_its_chart_process(db, settings):
+    from bot.charts import pool
+
+    try:
+        assert png.for_employee(db, settings, "E1", separate_process=True) == png.render(
+            figures.chart_points(db, settings, "E1"))
+    finally:
+        pool.shutdown()
+
+
 def test_estimate_chart_prints_the_text_chart_under_the_estimate(db_path, capsys):
     assert main(["estimate", "--employee", "E1", "--price", "27", "--chart", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out

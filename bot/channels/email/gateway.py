@@ -51,7 +51,7 @@ def build_gateway(context: ServeContext) -> Gateway:
     def chart(employee_id: str) -> bytes | None:
         from bot.charts import png
 
-        return png.for_employee(connections.db(), context.settings, employee_id)
+        return png.for_employee(connections.db(), context.settings, employee_id, separate_process=True)
 
     adapter = EmailAdapter(connections, config, ids=ids, texts=texts, titles=title,
                            staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,

@@ -193,7 +193,7 @@ class SlackAdapter:
         if not user.startswith(("U", "W")):
             return Failed("refused: a chart goes only to a person's DM")
         png = await asyncio.to_thread(lambda: for_employee(self.deps.connections.db(), self.deps.settings,
-                                                           employee_id))
+                                                           employee_id, separate_process=True))
         if png is None:
             return Sent("no chart")
         channel = await self._dm_of(user, row.payload.get("conversation"))

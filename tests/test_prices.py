@@ -18,7 +18,7 @@ def test_the_assumed_price_is_found_in_the_ways_employees_write_it(text, price):
 
 
 @pytest.mark.parametrize("text", [
-    "how much will I get for my options?",
+    "what do my options pay me in total?",
     "what would my 2006 installment be? I'm L70",
     "is the deadline nov 12?",
     "will my total be over 20k?",

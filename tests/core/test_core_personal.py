@@ -30,7 +30,7 @@ def test_the_tools_caveats_come_with_every_estimate(ask):
 
 def test_without_a_price_the_reply_is_the_tools_23_to_31_table(ask):
     # At $23: 0.50 + 0.3 x 2.00 = 1.10 x 1,000 = 1,100.00 and 0.10 + 0.3 x 0.50 = 0.25 x 2,000 = 500.00
-    text = ask("how much will I get for my options?").primary.text
+    text = ask("what would I be paid for my options in total?").primary.text
     assert "$23.00                     $1,600.00" in text
     assert "Name an assumed Average Closing Price up to $40.00" in text
 

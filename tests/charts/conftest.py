@@ -14,7 +14,8 @@ import pytest
 
 from bot import store
 from bot.config import Settings, load_settings
-from bot.imports import import_file
+
+from worlds import build_world
 
 EMPLOYEES = """employee_id,name,email,slack_user_id,country,level,worker_type,status
 E1,Alice Smith,alice.smith@example.com,U0ALICE,United States,62,employee,active
@@ -44,14 +45,7 @@ def no_deployment_config(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "sotp.db"
-    db = store.open_db(path)
-    for kind, text in (("employees", EMPLOYEES), ("grants", GRANTS), ("grid", GRID)):
-        csv = tmp_path / f"{kind}.csv"
-        csv.write_text(text)
-        import_file(db, kind, csv)
-    db.close()
-    return path
+    return build_world(tmp_path, employees=EMPLOYEES, grants=GRANTS, grid=GRID)
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import store
-from bot.imports import import_file
+from worlds import build_world
 
 EMPLOYEES = """employee_id,name,email,slack_user_id,country,level,worker_type,status
 E1,Alice Smith,alice@example.com,U0ALICE,United States,62,employee,active
@@ -37,13 +36,7 @@ GRID = """exercise_price,expiration_date,multi_year_grant,average_closing_price,
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
-    path = tmp_path / "sotp.db"
-    database = store.open_db(path)
-    for kind, text in (("employees", EMPLOYEES), ("grants", GRANTS), ("grid", GRID)):
-        csv = tmp_path / f"{kind}.csv"
-        csv.write_text(text)
-        import_file(database, kind, csv)
-    database.close()
+    path = build_world(tmp_path, employees=EMPLOYEES, grants=GRANTS, grid=GRID)
     return str(path)
 
 

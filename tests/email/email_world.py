@@ -25,9 +25,9 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
-from bot import store
 from bot.config import load_settings
-from bot.imports import import_file
+
+import worlds
 
 ALIAS = "compchng@microsoft.com"
 ALICE = "alice.smith@example.com"
@@ -52,14 +52,7 @@ START = datetime(2003, 11, 3, 17, 0, tzinfo=timezone.utc)   # 9:00 AM Pacific, d
 
 
 def build_world(folder: Path) -> Path:
-    path = folder / "sotp.db"
-    db = store.open_db(path)
-    for kind, text in (("employees", EMPLOYEES), ("grants", GRANTS), ("grid", GRID)):
-        csv = folder / f"{kind}.csv"
-        csv.write_text(text)
-        import_file(db, kind, csv)
-    db.close()
-    return path
+    return worlds.build_world(folder, employees=EMPLOYEES, grants=GRANTS, grid=GRID)
 
 
 class ProgramClock:

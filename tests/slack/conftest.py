@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot import store
-from bot.imports import import_file
 
 from bot.channels.slack.localslack import (LocalSlack)
+
+from worlds import build_world
 
 from slack_world import EMPLOYEES, GRANTS, PROXY_VARIABLES, STAFF, STAFF_CHANNEL, Harness, core_world, start_app  # noqa: F401
 
@@ -32,14 +32,7 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "sotp.db"
-    db = store.open_db(path)
-    for kind, text in (("employees", EMPLOYEES), ("grants", GRANTS), ("grid", core_world.GRID)):
-        csv = tmp_path / f"{kind}.csv"
-        csv.write_text(text)
-        import_file(db, kind, csv)
-    db.close()
-    return path
+    return build_world(tmp_path, employees=EMPLOYEES, grants=GRANTS, grid=core_world.GRID)
 
 
 @pytest.fixture

@@ -8,22 +8,15 @@ import pytest
 
 from bot import store
 from bot.config import load_settings
-from bot.imports import import_file
+
+from worlds import build_world
 
 from tracker_world import CONFIG, START, core_world
 
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
-    path = tmp_path / "sotp.db"
-    db = store.open_db(path)
-    for kind, text in (("employees", core_world.EMPLOYEES), ("grants", core_world.GRANTS),
-                       ("grid", core_world.GRID)):
-        csv = tmp_path / f"{kind}.csv"
-        csv.write_text(text)
-        import_file(db, kind, csv)
-    db.close()
-    return path
+    return build_world(tmp_path, employees=core_world.EMPLOYEES, grants=core_world.GRANTS, grid=core_world.GRID)
 
 
 @pytest.fixture

@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, Decimal
 from typing import Sequence
 
-from bot import countries
-from bot.calc.eligibility import employee_eligibility
-from bot.calc.errors import CalcError, NotEligible, ProgramTerminated
-from bot.calc.estimate import DEFAULT_RULING, TABLE_PRICES, CalcContext, _ruling_for, payment_table
+from bot.calc.errors import CalcError
+from bot.calc.estimate import DEFAULT_RULING, TABLE_PRICES, CalcContext, _ruling_for, eligible_holding, payment_table
 from bot.calc.money import TEN_THOUSANDTH, calc_context
 from bot.calc.pricing import MAX_ASSUMED_ACP
 from bot.calc.records import Employee, Grant, format_price
@@ -107,16 +105,8 @@ def payment_curve(employee: Employee, grants: Sequence[Grant], ctx: CalcContext,
     Raises NotEligible, ProgramTerminated, SeriesMissing, or CalcError when the grid
     prices none of the range for every Series the employee holds.
     """
-    calendar = ctx.calendar
-    if calendar.terminated:
-        raise ProgramTerminated(calendar.available_trading_days)
-    eligibility = employee_eligibility(employee, grants)
-    if not eligibility.eligible:
-        raise NotEligible(employee.employee_id, eligibility.reasons)
-    country = countries.resolve(employee.country)
-    if country is None:
-        raise CalcError(f"country {employee.country!r} is not one the Notice names")
-    holdings = [(v.grant.series, v.grant.outstanding) for v in eligibility.grants if v.eligible]
+    _, country, eligible = eligible_holding(employee, grants, ctx)
+    holdings = [(g.series, g.outstanding) for g in eligible]
     breakpoints = [ctx.grid.breakpoints(series) for series in dict.fromkeys(s for s, _ in holdings)]
     lo, hi = chart_range(breakpoints, low, high)
     prices = curve_prices(breakpoints, lo, hi)
@@ -129,7 +119,7 @@ def payment_curve(employee: Employee, grants: Sequence[Grant], ctx: CalcContext,
     rows = first if not extra else payment_table(holdings, tuple(sorted({*prices, *extra})), ctx.grid)
     points = []
     for price, total in rows:
-        installments, _ = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
+        installments, _ = payout_schedule(total, country, employee.level, ctx.calendar, ctx.rates, ruling)
         points.append(CurvePoint(price, total, installments[0].amount))
     rule, _ = schedule_rule(country, ruling)
     return PaymentCurve(employee.employee_id, lo, hi, tuple(points),

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Mapping, Sequence
 
 from bot import countries
+from bot.countries import Country
 from bot.calc.calendar import ProgramCalendar
 from bot.calc.eligibility import EmployeeEligibility, employee_eligibility, is_eligible_option
 from bot.calc.errors import CalcError, NotEligible, PriceOutOfRange, ProgramTerminated, SeriesMissing
@@ -192,13 +193,12 @@ def _grant_order(grant: Grant) -> tuple[date, str]:
     return grant.grant_date, grant.grant_number
 
 
-def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcContext) -> Estimate:
-    """Everything the Tool's Steps 1-3 show, at an assumed ACP.
+def eligible_holding(employee: Employee, grants: Sequence[Grant],
+                     ctx: CalcContext) -> tuple[EmployeeEligibility, Country, list[Grant]]:
+    """The checks every figure of a person starts with, and their Eligible grants in Tool order.
 
-    Raises InvalidPrice, ProgramTerminated, NotEligible, SeriesMissing, PriceOutOfRange
-    (a Series missing from the grid fails the whole estimate).
+    Raises ProgramTerminated or NotEligible (estimate, the chart and the break-even share them).
     """
-    acp = validate_assumed_acp(acp)
     calendar = ctx.calendar
     if calendar.terminated:
         raise ProgramTerminated(calendar.available_trading_days)
@@ -208,8 +208,18 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     country = countries.resolve(employee.country)
     if country is None:  # eligibility already says so; kept for the type checker
         raise CalcError(f"country {employee.country!r} is not one the Notice names")
+    return eligibility, country, sorted((v.grant for v in eligibility.grants if v.eligible), key=_grant_order)
 
-    eligible = sorted((v.grant for v in eligibility.grants if v.eligible), key=_grant_order)
+
+def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcContext) -> Estimate:
+    """Everything the Tool's Steps 1-3 show, at an assumed ACP.
+
+    Raises InvalidPrice, ProgramTerminated, NotEligible, SeriesMissing, PriceOutOfRange
+    (a Series missing from the grid fails the whole estimate).
+    """
+    acp = validate_assumed_acp(acp)
+    eligibility, country, eligible = eligible_holding(employee, grants, ctx)
+    calendar = ctx.calendar
     grid = ctx.grid
     prices = grid.prices_at(acp)
     rows = grid.prices_at_each(TABLE_PRICES)

@@ -35,9 +35,8 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 from typing import Callable, Literal, Sequence
 
 from bot.calc.curve import CHART_LOW
-from bot.calc.eligibility import employee_eligibility
-from bot.calc.errors import CalcError, InvalidPrice, NotEligible, ProgramTerminated
-from bot.calc.estimate import CalcContext
+from bot.calc.errors import CalcError, InvalidPrice
+from bot.calc.estimate import CalcContext, eligible_holding
 from bot.calc.money import CENT, calc_context
 from bot.calc.pricing import MAX_ASSUMED_ACP, PricingGrid
 from bot.calc.records import Employee, Grant, SeriesKey, dollar_price, format_price
@@ -365,13 +364,7 @@ def validate_amount(amount: Decimal) -> Decimal:
 
 def _holdings(employee: Employee, grants: Sequence[Grant], ctx: CalcContext) -> list[tuple[SeriesKey, int]]:
     """The Eligible Options estimate() prices, after the same checks it makes first."""
-    if ctx.calendar.terminated:
-        raise ProgramTerminated(ctx.calendar.available_trading_days)
-    eligibility = employee_eligibility(employee, grants)
-    if not eligibility.eligible:
-        raise NotEligible(employee.employee_id, eligibility.reasons)
-    eligible = sorted((v.grant for v in eligibility.grants if v.eligible),
-                      key=lambda g: (g.grant_date, g.grant_number))
+    _, _, eligible = eligible_holding(employee, grants, ctx)
     return [(g.series, g.outstanding) for g in eligible]
 
 

@@ -18,7 +18,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, Iterator, TypeVar
 
 import sqlite_utils
 
@@ -32,7 +32,7 @@ from bot.channels.email.screen import screen
 from bot.channels.email.threads import MessageIds, bare_subject, ticket_in_subject
 from bot.db import Connections, write_transaction
 from bot.delivery import nap
-from bot.outbox import Outbox, OutboxError, backoff
+from bot.outbox import Outbox, OutboxError, OutboxRow, backoff
 from bot.queue import Queue
 from handlers.cleaning import clean_message
 from handlers.hardening import storable
@@ -205,40 +205,37 @@ class InboundProcessor:
         return Outcome("done", rule, len(response.outbox_keys), answered_ticket)
 
     # ---------------------------------------------------------------- threading
+    def _our_rows(self, db: sqlite_utils.Database, headers: Headers) -> Iterator[OutboxRow]:
+        """The outbox rows of our own emails this one refers to, newest reference first (ids verified)."""
+        outbox = Outbox(db)
+        for ref in _references(headers):
+            row_id = self.ids.row_id(ref)
+            if row_id is None:
+                continue
+            try:
+                sent = outbox.get(row_id)
+            except OutboxError:
+                continue
+            if self.ids.verify(ref, sent.id, sent.key):
+                yield sent
+
     def _thread_ticket(self, db: sqlite_utils.Database, headers: Headers) -> str | None:
         """The ticket this email answers: the subject's tag, else a Message-ID of one of its messages."""
         tagged = ticket_in_subject(headers.subject, self.tag)
         if tagged:
             return tagged
-        refs = [r for r in (headers.in_reply_to, *reversed(headers.references)) if r]
-        outbox = Outbox(db)
-        for ref in refs:
-            row_id = self.ids.row_id(ref)
-            if row_id is None:
-                continue
-            try:
-                sent = outbox.get(row_id)
-            except OutboxError:
-                continue
-            if sent.ticket and self.ids.verify(ref, sent.id, sent.key):
-                return sent.ticket
-        return Inbox(db).ticket_of(refs)
+        ticket = next((sent.ticket for sent in self._our_rows(db, headers) if sent.ticket), None)
+        if ticket:
+            return ticket
+        return Inbox(db).ticket_of(_references(headers))
 
     def _answered(self, db: sqlite_utils.Database, headers: Headers) -> str:
         """The email whose answer this one replies to ("" if none): the core continues from what that
         answer said. The newest reference that is one of our answers (its row keeps the Message-ID it
         answered), else an In-Reply-To naming an email we received (a reply to one's own message)."""
-        outbox = Outbox(db)
-        for ref in [r for r in (headers.in_reply_to, *reversed(headers.references)) if r]:
-            row_id = self.ids.row_id(ref)
-            if row_id is None:
-                continue
-            try:
-                sent = outbox.get(row_id)
-            except OutboxError:
-                continue
-            if sent.kind == "reply" and self.ids.verify(ref, sent.id, sent.key):
-                return str(sent.payload.get("in_reply_to") or "")
+        answer = next((sent for sent in self._our_rows(db, headers) if sent.kind == "reply"), None)
+        if answer is not None:
+            return str(answer.payload.get("in_reply_to") or "")
         if headers.in_reply_to and Inbox(db).has_message(headers.in_reply_to):
             return headers.in_reply_to
         return ""
@@ -306,3 +303,8 @@ class InboundProcessor:
         except Exception as exc:
             log.error("inbound email row=%d: could not record the failed attempt either: %s", row_id, exc)
             raise
+
+
+def _references(headers: Headers) -> list[str]:
+    """The Message-IDs an email refers to, the one it replies to first, then References newest first."""
+    return [r for r in (headers.in_reply_to, *reversed(headers.references)) if r]

@@ -25,7 +25,6 @@ import sys
 import threading
 import asyncio
 import http.client
-import json
 import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -122,16 +121,26 @@ def send(port: int, messages: list[EmailMessage], stop: threading.Event) -> set[
     return accepted
 
 
-def test_kill_minus_nine_under_load_loses_nothing_and_sends_nothing_twice(tmp_path):
-    # Random moments each run; the seed is printed on failure (SOTP_KILL_SEED=... repeats a run).
+def _kill_moments() -> random.Random:
+    """Random kill moments each run; the seed is printed on failure (SOTP_KILL_SEED=... repeats a run)."""
     seed = int(os.environ.get("SOTP_KILL_SEED", time.time_ns() % 1_000_000))
     print(f"kill moments seed: {seed}")
-    rng = random.Random(seed)
-    db_path = tmp_path / "sotp.db"
+    return random.Random(seed)
+
+
+def _demo_people(db_path: Path, query: str) -> list[str]:
+    """A 300-person demo population at db_path, and the first column of query over it."""
     db = open_db(db_path)
     demo.build(db, 300, 7)
-    senders = [r[0] for r in db.conn.execute("SELECT email FROM employees ORDER BY employee_id LIMIT 20")]
+    people = [r[0] for r in db.conn.execute(query)]
     db.close()
+    return people
+
+
+def test_kill_minus_nine_under_load_loses_nothing_and_sends_nothing_twice(tmp_path):
+    rng = _kill_moments()
+    db_path = tmp_path / "sotp.db"
+    senders = _demo_people(db_path, "SELECT email FROM employees ORDER BY employee_id LIMIT 20")
     relay = Relay()
     controller = Controller(relay, hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -249,15 +258,10 @@ def post_events(port: int, events: list[tuple[str, str]], stop: threading.Event)
 
 
 def test_kill_minus_nine_under_slack_events_answers_each_acked_event_and_loses_none(tmp_path):
-    seed = int(os.environ.get("SOTP_KILL_SEED", time.time_ns() % 1_000_000))
-    print(f"kill moments seed: {seed}")
-    rng = random.Random(seed)
+    rng = _kill_moments()
     db_path = tmp_path / "sotp.db"
-    db = open_db(db_path)
-    demo.build(db, 300, 7)
-    users = [r[0] for r in db.conn.execute("SELECT slack_user_id FROM employees WHERE slack_user_id IS NOT NULL "
-                                           "ORDER BY employee_id LIMIT 20")]
-    db.close()
+    users = _demo_people(db_path, "SELECT slack_user_id FROM employees WHERE slack_user_id IS NOT NULL "
+                                  "ORDER BY employee_id LIMIT 20")
     relay = Relay()
     controller = Controller(relay, hostname="127.0.0.1", port=free_port())
     controller.start()

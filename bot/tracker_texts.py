@@ -61,10 +61,11 @@ def _strings(node: object, where: str) -> list[tuple[str, str]]:
 
 def load(path: Path | None = None) -> Templates:
     """Read tracking.toml, resolve its Notice quotes, refuse a text that is not neutral."""
-    from handlers.assistant import load_templates
-    from knowledge.corpus import default_corpus
+    from handlers.assistant import default_knowledge, load_templates
 
-    templates = load_templates(default_corpus(), path or data_path("tracking.toml"))
+    # The corpus as the knowledge cache holds it: parsing the corpus files again was a tenth of a second
+    # of a one-shot `sotp ask` (the "track on" check reads these texts).
+    templates = load_templates(default_knowledge().corpus, path or data_path("tracking.toml"))
     forbidden = forbidden_words(templates)
     for where, text in _strings(templates.raw, ""):
         if where.startswith("neutrality"):

@@ -6,6 +6,12 @@ cached whole and generically: whatever the builder returns, with every field
 anyone adds to it, as long as it pickles (if it does not, it is used uncached and
 a warning says why).
 
+Large arrays (the matcher's weights are some 25 MB of the 30) are written out of
+band (pickle protocol 5) after the pickle, each at a 64-byte boundary, and loaded
+as read-only views of a memory map of the file: nothing copies them, and every
+process that loads the cache shares their pages. The pickle is checked with
+sha256, each array with its length and crc32 (an array holds numbers, never code).
+
 Stale means any input may have changed. The key hashes every file of the bot,
 handlers and knowledge packages, code and data alike (about 250 files, a few
 milliseconds): more than the index reads, so that a new data file or a new module
@@ -35,11 +41,13 @@ import importlib
 import io
 import json
 import logging
+import mmap
 import os
 import pickle
 import sys
 import tempfile
 import time
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
@@ -53,8 +61,10 @@ T = TypeVar("T")
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = ROOT / "var" / "cache"
 INPUT_PACKAGES: tuple[Path, ...] = (ROOT / "bot", ROOT / "handlers", ROOT / "knowledge")
-FORMAT = b"SOTP-CACHE 1\n"
+FORMAT = b"SOTP-CACHE 2\n"
 PROTOCOL = pickle.HIGHEST_PROTOCOL
+ALIGN = 64             # where each out-of-band array starts: aligned for numpy, whatever the header's length
+OUT_OF_BAND = 64 * 1024  # smaller arrays (thousands of them) stay in the pickle: a map pays off for large ones
 _OWN_PACKAGES = frozenset(p.name for p in INPUT_PACKAGES)
 _SKIPPED_DIRS = frozenset({"__pycache__"})
 
@@ -100,8 +110,16 @@ class _RecordingPickler(pickle.Pickler):
     """A pickler that notes the modules of the classes and functions it writes."""
 
     def __init__(self, file: io.BytesIO) -> None:
-        super().__init__(file, protocol=PROTOCOL)
+        self.buffers: list[pickle.PickleBuffer] = []
+        super().__init__(file, protocol=PROTOCOL, buffer_callback=self._out_of_band)
         self.modules: set[str] = set()
+
+    def _out_of_band(self, buffer: pickle.PickleBuffer) -> bool:
+        """Large buffers go after the pickle (False); small ones stay in it (True)."""
+        if buffer.raw().nbytes < OUT_OF_BAND:
+            return True
+        self.buffers.append(buffer)
+        return False
 
     def reducer_override(self, obj: Any) -> Any:
         names = [type(obj).__module__]
@@ -129,7 +147,7 @@ def _third_party_versions(modules: set[str]) -> dict[str, str | None]:
     return versions
 
 
-def _unpickle(payload: bytes) -> Any:
+def _unpickle(payload: bytes | memoryview, buffers: Sequence[memoryview] = ()) -> Any:
     """pickle.loads without the cyclic garbage collector running meanwhile.
 
     Unpickling the knowledge creates some hundred thousand objects, none of them garbage;
@@ -138,7 +156,7 @@ def _unpickle(payload: bytes) -> Any:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(payload)
+        return pickle.loads(payload, buffers=buffers)
     finally:
         if enabled:
             gc.enable()
@@ -163,8 +181,8 @@ class ObjectCache(Generic[T]):
         return fingerprint(self.packages, FORMAT.decode().strip(), self.name, bot.__version__, version, str(PROTOCOL))
 
     # ------------------------------------------------------------------ reading
-    def _read(self) -> bytes:
-        """The file's bytes, if it is a regular file of ours that nobody else can write."""
+    def _read(self) -> memoryview:
+        """The file's bytes, mapped read-only, if it is a regular file of ours that nobody else can write."""
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         try:
             fd = os.open(self.path, flags)
@@ -178,24 +196,41 @@ class ObjectCache(Generic[T]):
                 raise CacheRefused(f"owned by uid {info.st_uid}, not by this user")
             if info.st_mode & 0o022:
                 raise CacheRefused(f"writable by others (mode {info.st_mode & 0o777:o})")
-            return fh.read()
+            if info.st_size == 0:
+                raise ValueError("empty file")
+            # The map outlives the descriptor. The file is only ever replaced by a rename, never
+            # rewritten in place, so a process keeps the old file's pages while it uses them.
+            return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
 
-    def _parse(self, data: bytes, key: str) -> tuple[dict[str, Any], bytes]:
-        """The header and the pickle; CacheRefused when it is not this object's cache, ValueError when damaged."""
-        if not data.startswith(FORMAT):
+    def _parse(self, data: bytes | memoryview, key: str, *,
+               arrays: bool = True) -> tuple[dict[str, Any], memoryview, list[memoryview]]:
+        """The header, the pickle and its out-of-band buffers (checked unless arrays=False);
+        CacheRefused when it is not this object's cache, ValueError when damaged."""
+        data = memoryview(data)
+        if bytes(data[:len(FORMAT)]) != FORMAT:
             raise ValueError("not a cache file of this format")
-        line_end = data.find(b"\n", len(FORMAT))
+        line_end = bytes(data[len(FORMAT):len(FORMAT) + 65536]).find(b"\n")
         if line_end < 0:
             raise ValueError("no header")
-        header = json.loads(data[len(FORMAT):line_end])
+        line_end += len(FORMAT)
+        header = json.loads(bytes(data[len(FORMAT):line_end]))
         if not isinstance(header, dict):
             raise ValueError("no header")
         if header.get("key") != key:
             raise CacheRefused("stale: its inputs changed")
-        payload = data[line_end + 1:]
-        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+        start = line_end + 1
+        layout = header.get("buffers") or []
+        length = int(header.get("pickle_length", len(data) - start))
+        payload = data[start:start + length]
+        if len(payload) != length or hashlib.sha256(payload).hexdigest() != header.get("sha256"):
             raise ValueError("checksum mismatch (truncated or damaged)")
-        return header, payload
+        buffers: list[memoryview] = []
+        for number, (offset, size, crc) in enumerate(layout):
+            buffer = data[start + offset:start + offset + size]
+            if len(buffer) != size or (arrays and zlib.crc32(buffer) != crc):
+                raise ValueError(f"array {number} is truncated or damaged")
+            buffers.append(buffer)
+        return header, payload, buffers
 
     def _check_modules(self, header: dict[str, Any]) -> None:
         for name, version in dict(header.get("modules") or {}).items():
@@ -210,15 +245,15 @@ class ObjectCache(Generic[T]):
     def load(self, key: str | None = None) -> T:
         """The cached object; FileNotFoundError, CacheRefused (stale, refused) or another error (corrupt)."""
         key = key or self.key()
-        header, payload = self._parse(self._read(), key)
+        header, payload, buffers = self._parse(self._read(), key)
         self._check_modules(header)
-        return _unpickle(payload)
+        return _unpickle(payload, buffers)
 
     def status(self) -> tuple[str, str]:
         """("fresh" | "missing" | "stale" | "refused" | "corrupt", detail), without unpickling."""
         key = self.key()
         try:
-            header, _ = self._parse(self._read(), key)
+            header, _, _ = self._parse(self._read(), key, arrays=False)
             self._check_modules(header)
         except FileNotFoundError:
             return "missing", f"no cache at {self.path}"
@@ -243,21 +278,35 @@ class ObjectCache(Generic[T]):
             log.warning("cache %s: not cached, the object does not pickle: %s", self.name, exc)
             return False
         payload = buffer.getvalue()
+        arrays = [b.raw() for b in pickler.buffers]
+        layout, parts, offset = [], [payload], len(payload)
+        for array in arrays:
+            pad = -offset % ALIGN
+            parts.append(b"\0" * pad)
+            offset += pad
+            layout.append([offset, array.nbytes, zlib.crc32(array)])
+            parts.append(array)
+            offset += array.nbytes
         header = {
             "key": key,
             "name": self.name,
             "sha256": hashlib.sha256(payload).hexdigest(),
+            "pickle_length": len(payload),
+            "buffers": layout,
             "modules": _third_party_versions(pickler.modules),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(build_seconds, 3),
         }
-        data = FORMAT + json.dumps(header, sort_keys=True).encode() + b"\n" + payload
+        line = FORMAT + json.dumps(header, sort_keys=True).encode()
+        line += b" " * (-(len(line) + 1) % ALIGN) + b"\n"     # the arrays' offsets stay aligned in the file
+        data = [line, *parts]
         tmp: str | None = None
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.name}.", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                for part in data:
+                    fh.write(part)
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, self.path)

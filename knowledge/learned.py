@@ -72,13 +72,10 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int], lowercase: bool) -> 
         w = " " + w + " "
         length = len(w)
         for n in range(min_n, max_n + 1):
-            offset = 0
-            out.append(w[offset:offset + n])
-            while offset + n < length:
-                offset += 1
-                out.append(w[offset:offset + n])
-            if offset == 0:     # a word shorter than n is counted once
+            if length <= n:     # a word no longer than n is counted once, and ends the word
+                out.append(w)
                 break
+            out += [w[i:i + n] for i in range(length - n + 1)]
     return out
 
 

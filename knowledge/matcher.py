@@ -128,6 +128,9 @@ class _Entry:
     boilerplate: list[bool]   # the paragraph recurs (places aside) in several sections: not an answer
     guide_country: str | None
     term: str | None          # a defined term's name, for "what is <term>?"
+    # Per paragraph, its sentences and their topic words, split once at build time (a quote is
+    # cut from them); None for a paragraph short enough to be quoted whole.
+    sentences: list["_Split | None"] = field(default_factory=list)
 
 
 class Matcher:
@@ -161,8 +164,8 @@ class Matcher:
                 self._meta_postings.setdefault(token, []).append(index)
             term = section.title if section.id.startswith("term:") else None
             self._index_of[section.id] = index
-            self._entries.append(_Entry(section, paragraphs, [],
-                                        guide_countries.get(section.id), term))
+            self._entries.append(_Entry(section, paragraphs, [], guide_countries.get(section.id), term,
+                                        [_split(p) for p in section.paragraphs]))
             own: list[int] = []
             for phrasing in dict.fromkeys(_topic(p).text for p in (section.title, *section.questions)):
                 if phrasing:
@@ -171,6 +174,10 @@ class Matcher:
                     self._phrasing_owner.append(index)
             self._phrasings_of.append(own)
         self._owner_array = np.array(self._phrasing_owner, dtype=np.intp)
+        # Phrasings are numbered section by section, so each section's are one run: its best is a
+        # reduceat over the runs' starts (sections without a phrasing are left at 0).
+        self._phrased = np.array([i for i, own in enumerate(self._phrasings_of) if own], dtype=np.intp)
+        self._phrasing_starts = np.array([own[0] for own in self._phrasings_of if own], dtype=np.intp)
         # token_sort_ratio is ratio() of the token-sorted strings: sort the phrasings once, not per question.
         self._sorted_phrasings = [_sorted_tokens(p) for p in self._phrasing_texts]
         self._terms = {e.section.id: e.term for e in self._entries if e.term}
@@ -219,7 +226,7 @@ class Matcher:
         self._body_ids = {t: np.array([numbering[key] for key in keys], dtype=np.intp)
                           for t, keys in self._postings.items()}
 
-    def _meta_coverage(self, tokens: Sequence[str]) -> list[float]:
+    def _meta_coverage(self, tokens: Sequence[str]) -> np.ndarray:
         """Per section, the IDF-weighted share of the question's known words in its curated text."""
         covered = np.zeros(len(self._entries))
         total = 0.0
@@ -229,19 +236,19 @@ class Matcher:
                 continue
             total += weight
             covered[self._meta_ids[token]] += weight
-        return (covered / total).tolist() if total else covered.tolist()
+        return covered / total if total else covered
 
-    def _paragraph_coverage(self, tokens: Sequence[str]) -> list[float]:
+    def _paragraph_coverage(self, tokens: Sequence[str]) -> np.ndarray:
         """Per section, the best single paragraph's IDF-weighted share of the question's words."""
         total = sum(self._body_idf.get(t, 0.0) for t in tokens)
         if not total:
-            return [0.0] * len(self._entries)
+            return np.zeros(len(self._entries))
         acc = np.zeros(self._paragraph_count)
         for token in tokens:
             weight = self._body_idf.get(token)
             if weight is not None:
                 acc[self._body_ids[token]] += weight
-        return (np.maximum.reduceat(acc, self._paragraph_starts) / total).tolist()
+        return np.maximum.reduceat(acc, self._paragraph_starts) / total
 
     def _phrasing_scores(self, query: str, scorer, phrasings: np.ndarray | None = None) -> np.ndarray:
         """Score of each phrasing (all of them, or only those listed), in one call into rapidfuzz."""
@@ -252,6 +259,13 @@ class Matcher:
         """Per section, its best phrasing's score (0 for a section with none scored)."""
         best = np.zeros(len(self._entries))
         np.maximum.at(best, owners, scores)
+        return best
+
+    def _best_of_all(self, scores: np.ndarray) -> np.ndarray:
+        """_best_of_sections for a score of every phrasing, in their order: one reduceat, not ufunc.at."""
+        best = np.zeros(len(self._entries))
+        if len(self._phrasing_starts):
+            best[self._phrased] = np.maximum(np.maximum.reduceat(scores, self._phrasing_starts), 0.0)
         return best
 
     def _resolve_hints(self, hints: Sequence[PassageHint]) -> dict[int, list[tuple[list[frozenset[str]], tuple[int, ...]]]]:
@@ -327,32 +341,32 @@ class Matcher:
         w = self.weights
         n = len(self._entries)
         # The learned signal reads every word ("how do I take part?" is all filler to the others).
-        learned = (self._learned.probabilities(text, w.learned_temperature)[self._learned_order].tolist()
-                   if query.tokens else [0.0] * n)
+        learned = (self._learned.probabilities(text, w.learned_temperature)[self._learned_order]
+                   if query.tokens else np.zeros(n))
         owners = self._owner_array
         sorted_scores = (process.cdist([_sorted_tokens(query.text)], self._sorted_phrasings, scorer=fuzz.ratio,
                                        dtype=np.float64)[0] if query.text else np.zeros(len(owners)))
-        phrasing = (self._best_of_sections(sorted_scores, owners) / 100.0).tolist()
+        phrasing = self._best_of_all(sorted_scores) / 100.0
 
-        fixed = w.keywords * np.asarray(keywords) + w.body * np.asarray(bodies) + w.learned * np.asarray(learned)
+        fixed = w.keywords * keywords + w.body * bodies + w.learned * learned
 
-        def totals() -> list[float]:
-            raw = w.phrasing * np.asarray(phrasing) + fixed
-            return self._adjusted(raw, named, asker_country, asked_term, defining).tolist()
+        def totals() -> np.ndarray:
+            return self._adjusted(w.phrasing * phrasing + fixed, named, asker_country, asked_term, defining)
 
         scores = totals()
         if query.text and len(query.content) >= w.short_query_tokens:
             # Subset matches score 100 with token_set_ratio, so it only refines the strongest candidates.
-            candidates = sorted(range(n), key=scores.__getitem__, reverse=True)[:w.candidates]
+            candidates = _best_first(scores)[:w.candidates]
             own = np.array([p for i in candidates for p in self._phrasings_of[i]], dtype=np.intp)
             set_scores = self._phrasing_scores(query.text, fuzz.token_set_ratio, own)
             # Both scorers judge the same phrasing; the section keeps its best phrasing.
             best = self._best_of_sections((sorted_scores[own] + set_scores) / 2, owners[own])
-            for i in candidates:
-                phrasing[i] = float(best[i]) / 100.0
+            phrasing[candidates] = best[candidates] / 100.0
             scores = totals()
-        order = sorted(range(n), key=scores.__getitem__, reverse=True)[:limit]
-        ranked = tuple(Scored(self._entries[i].section.id, scores[i], phrasing[i], keywords[i], bodies[i])
+        order = _best_first(scores)[:limit].tolist()
+        score_of, phrasing_of, keywords_of, body_of = (scores.tolist(), phrasing.tolist(), keywords.tolist(),
+                                                       bodies.tolist())
+        ranked = tuple(Scored(self._entries[i].section.id, score_of[i], phrasing_of[i], keywords_of[i], body_of[i])
                        for i in order)
         passage = self.passage(ranked[0].section_id, query) if ranked and query.tokens else None
         information = sum(self._meta_idf.get(t, 0.0) for t in tokens)
@@ -360,7 +374,8 @@ class Matcher:
             # Place names were taken out of the topic, but "in Japan" is what makes the question precise.
             information += w.country_information
         # The learned probability is itself an estimate of being right: trust whichever is surer.
-        confidence = max(_confidence(ranked, information, 1.0 + w.learned), learned[order[0]] if ranked else 0.0)
+        confidence = max(_confidence(ranked, information, 1.0 + w.learned),
+                         float(learned[order[0]]) if ranked else 0.0)
         return Match(ranked, confidence, passage, query)
 
     # ----------------------------------------------------------------- quoting
@@ -375,8 +390,8 @@ class Matcher:
         for cues, paragraphs in self._hints.get(index, ()):
             if any(cue <= asked for cue in cues):
                 # A curated choice: quote each paragraph whole unless it is very long.
-                texts = [_best_sentences(entry.paragraphs[n][0], tokens, self._body_idf, 2 * max_chars)
-                         for n in paragraphs]
+                texts = [_best_sentences(entry.paragraphs[n][0], entry.sentences[n], tokens, self._body_idf,
+                                         2 * max_chars) for n in paragraphs]
                 return Passage(section_id, paragraphs[0], "\n\n".join(texts), paragraphs)
         best_index, best_score = 0, float("-inf")
         for index, (_, para_tokens) in enumerate(entry.paragraphs):
@@ -388,7 +403,8 @@ class Matcher:
             if score > best_score:
                 best_index, best_score = index, score
         paragraph = entry.paragraphs[best_index][0]
-        return Passage(section_id, best_index, _best_sentences(paragraph, tokens, self._body_idf, max_chars))
+        return Passage(section_id, best_index, _best_sentences(paragraph, entry.sentences[best_index], tokens,
+                                                               self._body_idf, max_chars))
 
     def section(self, section_id: str) -> Section | None:
         index = self._index_of.get(section_id)
@@ -469,14 +485,39 @@ def _confidence(ranked: Sequence[Scored], information: float, scale: float = 1.0
     return base * max(close_phrasing, says_enough)
 
 
-def _best_sentences(paragraph: str, tokens: set[str], idf: dict[str, float], max_chars: int) -> str:
+SHORT_PARAGRAPH = 480   # quoted whole by passage() (its smallest max_chars): no sentences kept for it
+
+
+_Split = tuple[tuple[str, ...], tuple[frozenset[str], ...]]
+
+
+def _split(paragraph: str, short: int = SHORT_PARAGRAPH) -> _Split | None:
+    """A paragraph's sentences and each one's topic words, for _best_sentences; None when it is
+    quoted whole (no longer than `short`, or one sentence)."""
+    if len(paragraph) <= short:
+        return None
     sentences = split_sentences(paragraph)
-    if len(paragraph) <= max_chars or len(sentences) <= 1:
+    if len(sentences) <= 1:
+        return None
+    return tuple(sentences), tuple(frozenset(_topic(s).content) for s in sentences)
+
+
+def _best_first(scores: np.ndarray) -> np.ndarray:
+    """Indices by score, highest first, ties in index order: sorted(range(n), key=..., reverse=True)."""
+    return np.argsort(-scores, kind="stable")
+
+
+def _best_sentences(paragraph: str, split: _Split | None, tokens: set[str], idf: dict[str, float],
+                    max_chars: int) -> str:
+    """The paragraph's best sentences within max_chars; `split` is its _split() from build time."""
+    if len(paragraph) <= max_chars:
         return paragraph
-    weights = []
-    for sentence in sentences:
-        words = set(_topic(sentence).content)
-        weights.append(sum(idf.get(t, 0.0) for t in tokens & words))
+    if split is None and max_chars < SHORT_PARAGRAPH:
+        split = _split(paragraph, max_chars)   # a shorter cut than build time split for
+    if split is None:
+        return paragraph
+    sentences, sentence_words = split
+    weights = [sum(idf.get(t, 0.0) for t in tokens & words) for words in sentence_words]
     best = max(range(len(sentences)), key=lambda i: (weights[i], -i))
     chosen = {best}
     length = len(sentences[best])

@@ -158,6 +158,37 @@ def test_an_object_holding_a_compiled_library_function_is_loaded_from_the_cache(
     assert value["scorer"]("deadline election", "election deadline") == 100.0
 
 
+def test_a_large_array_is_loaded_as_a_read_only_view_of_the_file(package, cache_dir):
+    import mmap
+
+    import numpy as np
+
+    weights = np.arange(20_000, dtype=np.float64) / 7     # 160 KB: stored after the pickle
+    new_cache(package, cache_dir).get(Builder({"weights": weights}))
+    cache = new_cache(package, cache_dir)
+    value = cache.get(Builder({"weights": None}))
+    assert cache.provenance.source == "cache"
+    assert np.array_equal(value["weights"], weights) and not value["weights"].flags.writeable
+    base = value["weights"].base
+    while isinstance(base, (np.ndarray, memoryview)):
+        base = base.obj if isinstance(base, memoryview) else base.base
+    assert isinstance(base, mmap.mmap)
+
+
+def test_a_damaged_array_is_found_by_its_checksum_and_rebuilt(package, cache_dir):
+    import numpy as np
+
+    new_cache(package, cache_dir).get(Builder({"weights": np.zeros(20_000)}))
+    cache = new_cache(package, cache_dir)
+    data = bytearray(cache.path.read_bytes())
+    data[-80_000] ^= 0x01                  # inside the array, far from the pickle
+    cache.path.write_bytes(bytes(data))
+    build = Builder({"weights": np.ones(3)})
+    cache.get(build)
+    assert build.calls == 1
+    assert cache.provenance.reason == "corrupt: ValueError: array 0 is truncated or damaged"
+
+
 def _corrupt(path: Path, how: str) -> None:
     data = path.read_bytes()
     if how == "flipped byte":

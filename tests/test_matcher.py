@@ -73,6 +73,19 @@ def test_a_long_paragraph_is_cut_to_its_best_sentences(matcher):
     assert "635,000,000" in passage.text
 
 
+def test_a_shorter_cut_than_the_default_quotes_only_the_best_sentence(matcher):
+    from knowledge.sentences import split_sentences
+
+    found = matcher.match("how many shares can J.P. Morgan Securities sell under the registration agreement?")
+    default = matcher.passage("s9", found.analyzed)
+    shorter = matcher.passage("s9", found.analyzed, max_chars=240)
+    paragraph = matcher.section("s9").paragraphs[shorter.paragraph]
+    assert shorter.paragraph == default.paragraph and len(paragraph) == 936
+    # Its best sentence alone is longer than 240 characters: it is quoted alone, never cut inside.
+    assert shorter.text in split_sentences(paragraph) and len(shorter.text) == 329
+    assert len(default.text) == 424 and shorter.text in default.text
+
+
 def test_a_message_with_no_words_left_has_no_passage_and_no_confidence(matcher):
     found = matcher.match("???")
     assert found.passage is None and found.confidence == 0.0

@@ -4,17 +4,23 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test bench clean
+.PHONY: run test bench clean bytecode
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-run: $(STAMP)
+# Our packages' bytecode, written ahead: where PYTHONDONTWRITEBYTECODE is set, every `sotp`
+# command would otherwise compile them from source (~0.14 s of CPU a one-shot `sotp ask`).
+# Only stale files are rewritten, so this is quick when nothing changed.
+bytecode: $(STAMP)
+	$(BIN)/python -m compileall -q bot handlers knowledge
+
+run: bytecode
 	$(BIN)/sotp run $(ARGS)
 
-test: $(STAMP)
+test: bytecode
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -50,7 +50,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Generic, Sequence, TypeVar
 
 import bot
 
@@ -84,25 +84,27 @@ class Provenance:
     seconds: float     # time to load or to build
 
 
-def _input_files(root: Path) -> Iterator[Path]:
-    """Every file under root in a stable order, without bytecode and hidden files."""
-    for folder, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and not name.endswith((".pyc", ".pyo")):
-                yield Path(folder, name)
-
-
 def fingerprint(packages: Sequence[Path], *parts: str) -> str:
-    """sha256 over the given strings and every file (relative name and content) of the packages."""
+    """sha256 over the given strings and every file (relative name and content) of the packages.
+
+    Names are joined as strings, not Path objects: building ~350 Paths was most of the time.
+    """
     digest = hashlib.sha256()
     for part in parts:
         digest.update(part.encode() + b"\0")
     for package in packages:
-        for path in _input_files(package):
-            data = path.read_bytes()
-            digest.update(path.relative_to(package.parent).as_posix().encode() + b"\0")
-            digest.update(len(data).to_bytes(8, "big") + data)
+        root = os.fspath(package)
+        base = os.path.dirname(root)
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and not d.startswith("."))
+            relative = os.path.relpath(folder, base).replace(os.sep, "/")
+            for name in sorted(files):
+                if name.startswith(".") or name.endswith((".pyc", ".pyo")):
+                    continue
+                with open(os.path.join(folder, name), "rb") as fh:
+                    data = fh.read()
+                digest.update(f"{relative}/{name}".encode() + b"\0")
+                digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
 
 

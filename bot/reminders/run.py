@@ -31,7 +31,7 @@ from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.db import write_transaction
 from bot.elections import election_status
-from bot.outbox import Outbound, Outbox
+from bot.outbox import Outbound, Outbox, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
 from bot.reminders import deadlines, plan, texts
@@ -142,14 +142,54 @@ def audit_line(message: texts.Message, key: str, address: str) -> str:
 
 @dataclass
 class _Group:
-    """One employee's messages of one pass, waiting for their batch's commit."""
+    """One employee's messages of one pass, waiting for their batch's commit: (message, row, its payload's JSON)."""
 
     recipient: Recipient
     audit_kind: str
     intent: str
     show: bool
     listing: bool
-    rows: list[tuple[texts.Message, Planned, Outbound]]
+    rows: list[tuple[texts.Message, Outbound, str]]
+
+
+class PayloadEncoder:
+    """Payload JSON composed from the JSON of its text's shared parts: exactly outbox.payload_json(payload).
+
+    A wave's texts are a greeting and a record of the employee's own around a few dozen
+    distinct parts; JSON escapes each character on its own, so the JSON of parts joined is
+    the JSON of each part joined (the separator's too), and each shared part is encoded
+    once instead of once per message. The rest of a payload ("text" sorts last among its
+    keys) is the same for every message of a kind and channel: encoded once too.
+    """
+
+    SEPARATOR = "\n\n"
+    _TEXT_TAIL = '"text": ""}'
+    CACHE_LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._parts: dict[str, str] = {}
+        self._heads: dict[tuple[Any, ...], str] = {}
+
+    def part(self, text: str) -> str:
+        encoded = self._parts.get(text)
+        if encoded is None:
+            if len(self._parts) > self.CACHE_LIMIT:
+                self._parts.clear()
+            encoded = self._parts[text] = payload_json(text)[1:-1]
+        return encoded
+
+    def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts: Sequence[str]) -> str:
+        """payload_json(payload), where payload["text"] is SEPARATOR.join(parts); head_key names the rest."""
+        head = self._heads.get(head_key)
+        if head is None:
+            rest = {k: v for k, v in payload.items() if k != "text"}
+            if any(k > "text" for k in rest):
+                return payload_json(payload)
+            whole = payload_json({**rest, "text": ""})
+            assert whole.endswith(self._TEXT_TAIL)
+            head = self._heads[head_key] = whole[:-3]
+        separator = self.part(self.SEPARATOR)
+        return f'{head}"{separator.join([self.part(p) for p in parts])}"}}'
 
 
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
@@ -172,6 +212,7 @@ class Planner:
         self.store = ReminderStore(db)
         self.audit = AuditLog(db)
         self.outbox = Outbox(db, self.audit)
+        self._encoder = PayloadEncoder()
 
     # -- the population ---------------------------------------------------------------------
 
@@ -257,16 +298,18 @@ class Planner:
         # One channel's rows after the other's (employee order kept within each, and each channel's
         # worker claims in id order): two Slack DMs fit one 4 KB page, an email and a DM do not,
         # so a wave writes a quarter fewer pages.
-        items = sorted((row for group in self._pending for _, _, row in group.rows), key=lambda row: row.channel)
-        added = {row.key for row in self.outbox.enqueue_many(items, report.as_of)}
+        pairs = sorted(((row, encoded) for group in self._pending for _, row, encoded in group.rows),
+                       key=lambda pair: pair[0].channel)
+        added = {row.key for row in self.outbox.enqueue_many([row for row, _ in pairs], report.as_of,
+                                                             payloads=[encoded for _, encoded in pairs])}
         events: list[AuditEvent] = []
         for group in self._pending:
             lines: list[tuple[str, str]] = []
-            for message, planned, row in group.rows:
+            for message, row, _ in group.rows:
                 if row.key not in added:
                     continue   # enqueued by an earlier pass (or another planner): never twice
                 report.enqueued += 1
-                self._counted(report, group, message, planned)
+                self._counted(report, group, message, row.employee_id or "", row.recipient, row.key)
                 lines.append((message.channel, audit_line(message, row.key, row.recipient)))
             if lines:
                 person = group.recipient.employee
@@ -276,37 +319,46 @@ class Planner:
         if events:
             self.audit.record_many(events)
 
-    def _counted(self, report: Report, group: "_Group", message: texts.Message, planned: Planned) -> None:
+    def _counted(self, report: Report, group: "_Group", message: texts.Message, employee_id: str, address: str,
+                 key: str) -> None:
         report.count(message.kind, message.channel)
         if group.show:
             report.messages.append(message)
         if group.listing:
-            report.planned.append(planned)
+            report.planned.append(Planned(employee_id, message.kind, message.channel, address, key))
 
     def _say(self, message: str) -> None:
         log.info(message)
         if self.progress is not None:
             self.progress(message)
 
-    def _enqueue(self, report: Report, recipient: Recipient, messages: Sequence[tuple[texts.Message, str]],
+    def _enqueue(self, report: Report, recipient: Recipient,
+                 messages: Sequence[tuple[texts.Message, str, Sequence[str] | None]],
                  outbox_kind: str, audit_kind: str, intent: str, payload_extra: dict[str, Any],
                  employee: str | None, listing: bool) -> None:
-        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end."""
+        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end.
+
+        messages: (message, outbox key, the paragraphs its text joins when the caller has them, else None).
+        """
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
-        for message, key in messages:
+        for message, key, parts in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
-            planned = Planned(person.employee_id, message.kind, message.channel, address, key)
             if report.dry_run:
-                self._counted(report, group, message, planned)
+                self._counted(report, group, message, person.employee_id, address, key)
                 continue
             payload: dict[str, Any] = {"subject": message.subject, "text": message.text,
                                        "sections": list(message.sections), "privacy": "private", **payload_extra}
             if message.channel == "slack":
                 payload["mode"] = "dm"
-            group.rows.append((message, planned, Outbound(key, message.channel, address, outbox_kind, payload,
-                                                          employee_id=person.employee_id)))
+            if parts is None:
+                encoded = payload_json(payload)
+            else:
+                encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
+                                                message.sections, *payload_extra.items()), payload, parts)
+            group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
+                                                 employee_id=person.employee_id), encoded))
         if group.rows:
             self._pending.append(group)
 
@@ -318,6 +370,8 @@ class Planner:
         if not due:
             return
         v = version.version
+        deadline = version.deadline.isoformat()
+        subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
@@ -335,13 +389,18 @@ class Planner:
                     if decision.send is None:
                         continue
                     sent[decision.send] += 1
+                    kind = decision.send
                     channels = recipient.reminder_channels()
-                    records.append((v, eid, decision.send, "enqueued", stamp, ",".join(channels)))
-                    messages = [(texts.reminder(self.t, decision.send, recipient, version, channel),
-                                 f"reminder:v{v}:{decision.send}:{eid}:{channel}") for channel in channels]
-                    self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{decision.send}",
-                                  {"reminder": decision.send, "deadline": version.deadline.isoformat(),
-                                   "deadline_version": v}, employee, listing)
+                    records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
+                    record = texts.on_record_memo(self.t, recipient.status)    # the same on both channels
+                    messages = []
+                    for channel in channels:
+                        parts = texts.reminder_parts(self.t, kind, recipient, version, channel, record)
+                        messages.append((texts.Message(kind, channel, subjects[kind], "\n\n".join(parts),
+                                                       texts.REMINDER_SECTIONS),
+                                         f"reminder:v{v}:{kind}:{eid}:{channel}", parts))
+                    self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",
+                                  {"reminder": kind, "deadline": deadline, "deadline_version": v}, employee, listing)
                 if not report.dry_run:
                     self.store.record(records)
             before, done = done, done + len(batch)
@@ -373,7 +432,7 @@ class Planner:
                 for recipient, fingerprint, sequence in owed[start:start + self.rs.batch_size]:
                     eid = recipient.employee.employee_id
                     message = texts.confirmation(self.t, recipient, version, now)
-                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}")],
+                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}", None)],
                                   "confirmation", "confirmation", "confirmation",
                                   {"standing": recipient.status.standing, "deadline_version": version.version},
                                   employee, listing)
@@ -406,7 +465,7 @@ class Planner:
                         log.warning("results email not planned employee=%s: %s", eid, exc)
                         continue
                     message = texts.results(self.t, recipient, estimate)
-                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}")], "notice", "notice",
+                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}", None)], "notice", "notice",
                                   "results", {"average_closing_price": f"{acp:f}"}, employee, listing)
         log.info("results: %d participants without a results email, %d emails enqueued%s", len(participants),
                  report.enqueued - before, " (dry run)" if report.dry_run else "")

@@ -214,8 +214,23 @@ def _long_day(d: date) -> str:
 
 def reminder(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion, channel: str) -> Message:
     """A timed reminder or the extension announcement, for one employee on one channel."""
-    subject = t.memo(("subject", kind, version.deadline), lambda: t.text(
+    return Message(kind, channel, reminder_subject(t, kind, version),
+                   "\n\n".join(reminder_parts(t, kind, recipient, version, channel)), REMINDER_SECTIONS)
+
+
+def reminder_subject(t: Texts, kind: str, version: DeadlineVersion) -> str:
+    return t.memo(("subject", kind, version.deadline), lambda: t.text(
         "subjects.extension" if kind == EXTENSION else "subjects.reminder", day=_long_day(version.deadline)))
+
+
+def reminder_parts(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion, channel: str,
+                   record: str | None = None) -> list[str]:
+    """The paragraphs of reminder()'s text, joined by blank lines; all but the greeting and what is on
+    record are shared by many employees (the same string objects, from the cache).
+
+    record: on_record(t, recipient.status), when the caller has it already (it is the same for both channels).
+    """
+    status = recipient.status
 
     def head() -> str:
         lead = "extension.lead" if kind == EXTENSION else ("slack.lead" if channel == "slack" else "timed.lead")
@@ -233,15 +248,23 @@ def reminder(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion
                  t.text(f"footer.{channel}")]
         return "\n\n".join(parts)
 
-    status = recipient.status
     pending = status.latest.action if status.standing == "pending_form" and status.latest else None
     two_step = recipient.country.name if recipient.country.two_step else None
-    parts = [t.memo(("head", kind, channel, version, recipient.zone.key), head),
-             t.memo(("on_record", status), lambda: on_record(t, status)),   # the same for both channels
+    if record is None:
+        record = on_record_memo(t, status)
+    parts = [t.memo(("head", kind, channel, version, recipient.zone.key), head), record,
              t.memo(("tail", channel, two_step, recipient.on_leave, pending, status.standing), tail)]
     if channel == "email":
         parts.insert(0, t.text("common.greeting", name=recipient.employee.name))
-    return Message(kind, channel, subject, "\n\n".join(parts), REMINDER_SECTIONS)
+    return parts
+
+
+def on_record_memo(t: Texts, status: ElectionStatus) -> str:
+    """on_record(), kept in the cache only when nothing is on record: a record's time is the employee's own,
+    so caching those would only fill the cache (and empty it of the shared parts)."""
+    if status.latest is None:
+        return t.memo(("on_record", status.standing), lambda: on_record(t, status))
+    return on_record(t, status)
 
 
 def confirmation(t: Texts, recipient: Recipient, version: DeadlineVersion, now: datetime) -> Message:

@@ -153,43 +153,51 @@ class _Group:
 
 
 class PayloadEncoder:
-    """Payload JSON composed from the JSON of its text's shared parts: exactly outbox.payload_json(payload).
+    """Payload JSON composed from the JSON of its text's paragraphs: exactly outbox.payload_json(payload).
 
     A wave's texts are a greeting and a record of the employee's own around a few dozen
-    distinct parts; JSON escapes each character on its own, so the JSON of parts joined is
-    the JSON of each part joined (the separator's too), and each shared part is encoded
-    once instead of once per message. The rest of a payload ("text" sorts last among its
-    keys) is the same for every message of a kind and channel: encoded once too.
+    distinct paragraphs; JSON escapes each character on its own, so the JSON of paragraphs
+    joined is the JSON of each paragraph joined (the separator's too), and each shared one
+    is encoded once instead of once per message. The rest of a payload ("text" sorts last
+    among its keys) is the same for every message of a kind and channel: encoded once too.
     """
 
     SEPARATOR = "\n\n"
+    SEPARATOR_JSON = "\\n\\n"
     _TEXT_TAIL = '"text": ""}'
     CACHE_LIMIT = 4096
 
     def __init__(self) -> None:
         self._parts: dict[str, str] = {}
-        self._heads: dict[tuple[Any, ...], str] = {}
+        self._heads: dict[tuple[Any, ...], str | None] = {}
 
-    def part(self, text: str) -> str:
+    @staticmethod
+    def own(text: str) -> str:
+        """The JSON of one message's own paragraph (a string's JSON without its quotes), not kept."""
+        return payload_json(text)[1:-1]
+
+    def shared(self, text: str) -> str:
+        """own(text), kept for the next messages that share the paragraph."""
         encoded = self._parts.get(text)
         if encoded is None:
             if len(self._parts) > self.CACHE_LIMIT:
                 self._parts.clear()
-            encoded = self._parts[text] = payload_json(text)[1:-1]
+            encoded = self._parts[text] = self.own(text)
         return encoded
 
-    def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts: Sequence[str]) -> str:
-        """payload_json(payload), where payload["text"] is SEPARATOR.join(parts); head_key names the rest."""
-        head = self._heads.get(head_key)
-        if head is None:
+    def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts_json: Sequence[str]) -> str:
+        """payload_json(payload), where payload["text"] is SEPARATOR.join(the paragraphs) and parts_json
+        their JSON (own() or shared() of each); head_key names everything in payload but its text."""
+        head = self._heads.get(head_key, "")
+        if head == "":
             rest = {k: v for k, v in payload.items() if k != "text"}
-            if any(k > "text" for k in rest):
-                return payload_json(payload)
             whole = payload_json({**rest, "text": ""})
-            assert whole.endswith(self._TEXT_TAIL)
-            head = self._heads[head_key] = whole[:-3]
-        separator = self.part(self.SEPARATOR)
-        return f'{head}"{separator.join([self.part(p) for p in parts])}"}}'
+            head = self._heads[head_key] = (whole[:-len(self._TEXT_TAIL)] + '"text": "'
+                                            if all(k < "text" for k in rest) and whole.endswith(self._TEXT_TAIL)
+                                            else None)
+        if head is None:
+            return payload_json(payload)
+        return f'{head}{self.SEPARATOR_JSON.join(parts_json)}"}}'
 
 
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
@@ -338,7 +346,8 @@ class Planner:
                  employee: str | None, listing: bool) -> None:
         """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end.
 
-        messages: (message, outbox key, the paragraphs its text joins when the caller has them, else None).
+        messages: (message, outbox key, the JSON of the paragraphs its text joins (PayloadEncoder) when the
+        caller composed the text from them, else None).
         """
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
@@ -357,6 +366,7 @@ class Planner:
             else:
                 encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
                                                 message.sections, *payload_extra.items()), payload, parts)
+
             group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
                                                  employee_id=person.employee_id), encoded))
         if group.rows:
@@ -372,6 +382,11 @@ class Planner:
         v = version.version
         deadline = version.deadline.isoformat()
         subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
+        # texts.reminder(), composed here from its paragraphs (texts.reminder_parts) with their JSON: the head
+        # and tail of each shape (a few dozen in a wave) are made and encoded once.
+        shapes: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
+        own = PayloadEncoder.own
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
@@ -382,7 +397,11 @@ class Planner:
                 stamp = to_db(now)
                 for recipient in batch:
                     eid = recipient.employee.employee_id
-                    decision = plan.decide(due, logged.get(eid, set()), announce=plan.announces(recipient.status))
+                    mine = logged.get(eid)
+                    known = (frozenset(mine) if mine else None, plan.announces(recipient.status))
+                    decision = decisions.get(known)
+                    if decision is None:   # a pure function of the kinds due and these two: a few per wave
+                        decision = decisions[known] = plan.decide(due, mine or set(), announce=known[1])
                     for kind in decision.superseded:
                         superseded[kind] += 1
                         records.append((v, eid, kind, "superseded", stamp, decision.send))
@@ -393,12 +412,25 @@ class Planner:
                     channels = recipient.reminder_channels()
                     records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
                     record = texts.on_record_memo(self.t, recipient.status)    # the same on both channels
+                    record_json = own(record)
                     messages = []
                     for channel in channels:
-                        parts = texts.reminder_parts(self.t, kind, recipient, version, channel, record)
-                        messages.append((texts.Message(kind, channel, subjects[kind], "\n\n".join(parts),
-                                                       texts.REMINDER_SECTIONS),
-                                         f"reminder:v{v}:{kind}:{eid}:{channel}", parts))
+                        shape = texts.reminder_shape(kind, recipient, channel)
+                        shared = shapes.get(shape)
+                        if shared is None:
+                            head, tail = texts.reminder_shared(self.t, kind, recipient, version, channel)
+                            shared = shapes[shape] = (head, tail, self._encoder.shared(head),
+                                                      self._encoder.shared(tail))
+                        head, tail, head_json, tail_json = shared
+                        if channel == "email":
+                            greeting = texts.greeting(self.t, recipient)
+                            text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
+                            parts_json: tuple[str, ...] = (own(greeting), head_json, record_json, tail_json)
+                        else:
+                            text = f"{head}\n\n{record}\n\n{tail}"
+                            parts_json = (head_json, record_json, tail_json)
+                        messages.append((texts.Message(kind, channel, subjects[kind], text, texts.REMINDER_SECTIONS),
+                                         f"reminder:v{v}:{kind}:{eid}:{channel}", parts_json))
                     self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",
                                   {"reminder": kind, "deadline": deadline, "deadline_version": v}, employee, listing)
                 if not report.dry_run:

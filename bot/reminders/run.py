@@ -14,6 +14,7 @@ skipped, so a pass every minute costs a few reads.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -30,7 +32,7 @@ from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.db import write_transaction
-from bot.elections import election_status
+from bot.elections import ElectionStatus, election_status
 from bot.outbox import Outbound, Outbox, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
@@ -137,7 +139,12 @@ def audit_line(message: texts.Message, key: str, address: str) -> str:
     shows that it was not changed afterwards.
     """
     digest = hashlib.sha256(message.text.encode("utf-8")).hexdigest()
-    return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {' '.join(message.sections)}"
+    return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {_words(message.sections)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _words(sections: tuple[str, ...]) -> str:
+    return " ".join(sections)
 
 
 @dataclass
@@ -230,14 +237,26 @@ class Planner:
         own_zones = store.time_zones(self.db)
         slack_off = Preferences(self.db).opted("slack_reminders", False)
         out: list[Recipient] = []
+        # Pure functions of a few values each, asked tens of thousands of times: asked once per value.
+        nothing_on_record: dict[bool, ElectionStatus] = {}
+        zones: dict[tuple[str, str | None], ZoneInfo] = {}
         for employee, _ in figures.eligible_people(self.db):
+            eid = employee.employee_id
             country = countries.get(employee.country)
-            status = election_status(elections.get(employee.employee_id, ()), two_step=country.two_step,
-                                     deadline=version.deadline)
-            slack = (self.rs.slack and employee.slack_user_id is not None
-                     and employee.employee_id not in slack_off)
-            out.append(Recipient(employee, country, zone_for(country.name, own_zones.get(employee.employee_id),
-                                                             self.rs.time_zones), status, slack))
+            records = elections.get(eid)
+            if records:
+                status = election_status(records, two_step=country.two_step, deadline=version.deadline)
+            else:
+                status = nothing_on_record.get(country.two_step)
+                if status is None:
+                    status = nothing_on_record[country.two_step] = election_status(
+                        (), two_step=country.two_step, deadline=version.deadline)
+            own = own_zones.get(eid)
+            zone = zones.get((country.name, own))
+            if zone is None:
+                zone = zones[(country.name, own)] = zone_for(country.name, own, self.rs.time_zones)
+            slack = self.rs.slack and employee.slack_user_id is not None and eid not in slack_off
+            out.append(Recipient(employee, country, zone, status, slack))
         return out
 
     def _inputs(self) -> str:
@@ -306,10 +325,16 @@ class Planner:
         # One channel's rows after the other's (employee order kept within each, and each channel's
         # worker claims in id order): two Slack DMs fit one 4 KB page, an email and a DM do not,
         # so a wave writes a quarter fewer pages.
-        pairs = sorted(((row, encoded) for group in self._pending for _, row, encoded in group.rows),
-                       key=lambda pair: pair[0].channel)
-        added = {row.key for row in self.outbox.enqueue_many([row for row, _ in pairs], report.as_of,
-                                                             payloads=[encoded for _, encoded in pairs])}
+        by_channel: dict[str, tuple[list[Outbound], list[str]]] = {}
+        for group in self._pending:
+            for _, row, encoded in group.rows:
+                rows, payloads = by_channel.setdefault(row.channel, ([], []))
+                rows.append(row)
+                payloads.append(encoded)
+        channels = sorted(by_channel)
+        added = {row.key for row in self.outbox.enqueue_many(
+            [row for c in channels for row in by_channel[c][0]], report.as_of,
+            payloads=[encoded for c in channels for encoded in by_channel[c][1]])}
         events: list[AuditEvent] = []
         for group in self._pending:
             lines: list[tuple[str, str]] = []

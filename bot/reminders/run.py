@@ -376,6 +376,7 @@ class Planner:
         """
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
+        extra = tuple(payload_extra.items())
         for message, key, parts in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
@@ -390,7 +391,7 @@ class Planner:
                 encoded = payload_json(payload)
             else:
                 encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
-                                                message.sections, *payload_extra.items()), payload, parts)
+                                                message.sections, extra), payload, parts)
 
             group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
                                                  employee_id=person.employee_id), encoded))
@@ -404,6 +405,7 @@ class Planner:
         now, due = report.as_of, list(report.due)
         if not due:
             return
+        dry_run = report.dry_run
         v = version.version
         deadline = version.deadline.isoformat()
         subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
@@ -437,7 +439,7 @@ class Planner:
                     channels = recipient.reminder_channels()
                     records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
                     record = texts.on_record_memo(self.t, recipient.status)    # the same on both channels
-                    record_json = own(record)
+                    record_json = "" if dry_run else own(record)
                     messages = []
                     for channel in channels:
                         shape = texts.reminder_shape(kind, recipient, channel)
@@ -447,13 +449,14 @@ class Planner:
                             shared = shapes[shape] = (head, tail, self._encoder.shared(head),
                                                       self._encoder.shared(tail))
                         head, tail, head_json, tail_json = shared
+                        parts_json: tuple[str, ...] | None
                         if channel == "email":
                             greeting = texts.greeting(self.t, recipient)
                             text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
-                            parts_json: tuple[str, ...] = (own(greeting), head_json, record_json, tail_json)
+                            parts_json = None if dry_run else (own(greeting), head_json, record_json, tail_json)
                         else:
                             text = f"{head}\n\n{record}\n\n{tail}"
-                            parts_json = (head_json, record_json, tail_json)
+                            parts_json = None if dry_run else (head_json, record_json, tail_json)
                         messages.append((texts.Message(kind, channel, subjects[kind], text, texts.REMINDER_SECTIONS),
                                          f"reminder:v{v}:{kind}:{eid}:{channel}", parts_json))
                     self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",

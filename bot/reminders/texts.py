@@ -249,7 +249,9 @@ def reminder_parts(t: Texts, kind: str, recipient: Recipient, version: DeadlineV
 
 
 def greeting(t: Texts, recipient: Recipient) -> str:
-    return t.text("common.greeting", name=recipient.employee.name)
+    """t.text("common.greeting", name=...), its template looked up once."""
+    return t.memo(("template", "common.greeting"), lambda: t.text("common.greeting")).format(
+        name=recipient.employee.name)
 
 
 def reminder_shape(kind: str, recipient: Recipient, channel: str) -> tuple[Any, ...]:

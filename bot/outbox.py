@@ -177,6 +177,11 @@ def backoff(attempts: int, rng: random.Random | None = None) -> timedelta:
 _PAYLOAD_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
+def payload_json(payload: dict[str, Any]) -> str:
+    """A payload as the outbox stores it (what enqueue_many's `payloads` must equal)."""
+    return _PAYLOAD_JSON.encode(payload)
+
+
 class _SomeKeysKnown(Exception):
     """enqueue_many's fast path found a key already in the outbox (undo it, take the careful path)."""
 
@@ -196,13 +201,13 @@ class Outbox:
                "not_before, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING")
 
     @staticmethod
-    def _values(item: Outbound, stamp: str) -> tuple[Any, ...]:
+    def _values(item: Outbound, stamp: str, payload_json: str | None = None) -> tuple[Any, ...]:
         if item.kind not in KINDS:
             raise OutboxError(f"unknown outbox kind {item.kind!r}: expected one of {', '.join(KINDS)}")
         if not item.key or not item.recipient:
             raise OutboxError("an outbox row needs a key and a recipient")
         return (item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
-                _PAYLOAD_JSON.encode(item.payload),
+                _PAYLOAD_JSON.encode(item.payload) if payload_json is None else payload_json,
                 to_db(item.not_before) if item.not_before else stamp, stamp, PRIORITY.get(item.kind, 1))
 
     def enqueue(self, item: Outbound, now: datetime) -> int | None:
@@ -210,8 +215,13 @@ class Outbox:
         cursor = self.db.conn.execute(self._INSERT, self._values(item, to_db(now)))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
-    def enqueue_many(self, items: Sequence[Outbound], now: datetime) -> list[Outbound]:
+    def enqueue_many(self, items: Sequence[Outbound], now: datetime, *,
+                     payloads: Sequence[str] | None = None) -> list[Outbound]:
         """Add rows in one statement (a planner's batch); returns the ones added (keys new to the outbox).
+
+        payloads: the items' payloads already encoded, each exactly payload_json(item.payload)
+        (a planner composes a wave's texts from a few shared parts, and so their JSON too);
+        encoded here when not given.
 
         The same rules as enqueue(); runs in the caller's transaction (or its own), so
         the keys found already enqueued are exactly those skipped. A planner's batch is
@@ -219,7 +229,12 @@ class Outbox:
         (the insert changed fewer rows) is it undone and redone looking the keys up.
         """
         stamp = to_db(now)
-        values = [self._values(item, stamp) for item in items]   # every row checked before any is written
+        if payloads is None:
+            values = [self._values(item, stamp) for item in items]   # every row checked before any is written
+        else:
+            if len(payloads) != len(items):
+                raise OutboxError(f"{len(items)} rows but {len(payloads)} encoded payloads")
+            values = [self._values(item, stamp, encoded) for item, encoded in zip(items, payloads)]
         with write_transaction(self.db):
             try:
                 with write_transaction(self.db):     # a savepoint: undone when some key was there

@@ -14,6 +14,7 @@ skipped, so a pass every minute costs a few reads.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import hashlib
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
@@ -30,8 +32,8 @@ from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.db import write_transaction
-from bot.elections import election_status
-from bot.outbox import Outbound, Outbox
+from bot.elections import ElectionStatus, election_status
+from bot.outbox import Outbound, Outbox, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
 from bot.reminders import deadlines, plan, texts
@@ -137,19 +139,72 @@ def audit_line(message: texts.Message, key: str, address: str) -> str:
     shows that it was not changed afterwards.
     """
     digest = hashlib.sha256(message.text.encode("utf-8")).hexdigest()
-    return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {' '.join(message.sections)}"
+    return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {_words(message.sections)}"
+
+
+@functools.lru_cache(maxsize=64)
+def _words(sections: tuple[str, ...]) -> str:
+    return " ".join(sections)
 
 
 @dataclass
 class _Group:
-    """One employee's messages of one pass, waiting for their batch's commit."""
+    """One employee's messages of one pass, waiting for their batch's commit: (message, row, its payload's JSON)."""
 
     recipient: Recipient
     audit_kind: str
     intent: str
     show: bool
     listing: bool
-    rows: list[tuple[texts.Message, Planned, Outbound]]
+    rows: list[tuple[texts.Message, Outbound, str]]
+
+
+class PayloadEncoder:
+    """Payload JSON composed from the JSON of its text's paragraphs: exactly outbox.payload_json(payload).
+
+    A wave's texts are a greeting and a record of the employee's own around a few dozen
+    distinct paragraphs; JSON escapes each character on its own, so the JSON of paragraphs
+    joined is the JSON of each paragraph joined (the separator's too), and each shared one
+    is encoded once instead of once per message. The rest of a payload ("text" sorts last
+    among its keys) is the same for every message of a kind and channel: encoded once too.
+    """
+
+    SEPARATOR = "\n\n"
+    SEPARATOR_JSON = "\\n\\n"
+    _TEXT_TAIL = '"text": ""}'
+    CACHE_LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._parts: dict[str, str] = {}
+        self._heads: dict[tuple[Any, ...], str | None] = {}
+
+    @staticmethod
+    def own(text: str) -> str:
+        """The JSON of one message's own paragraph (a string's JSON without its quotes), not kept."""
+        return payload_json(text)[1:-1]
+
+    def shared(self, text: str) -> str:
+        """own(text), kept for the next messages that share the paragraph."""
+        encoded = self._parts.get(text)
+        if encoded is None:
+            if len(self._parts) > self.CACHE_LIMIT:
+                self._parts.clear()
+            encoded = self._parts[text] = self.own(text)
+        return encoded
+
+    def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts_json: Sequence[str]) -> str:
+        """payload_json(payload), where payload["text"] is SEPARATOR.join(the paragraphs) and parts_json
+        their JSON (own() or shared() of each); head_key names everything in payload but its text."""
+        head = self._heads.get(head_key, "")
+        if head == "":
+            rest = {k: v for k, v in payload.items() if k != "text"}
+            whole = payload_json({**rest, "text": ""})
+            head = self._heads[head_key] = (whole[:-len(self._TEXT_TAIL)] + '"text": "'
+                                            if all(k < "text" for k in rest) and whole.endswith(self._TEXT_TAIL)
+                                            else None)
+        if head is None:
+            return payload_json(payload)
+        return f'{head}{self.SEPARATOR_JSON.join(parts_json)}"}}'
 
 
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
@@ -172,6 +227,7 @@ class Planner:
         self.store = ReminderStore(db)
         self.audit = AuditLog(db)
         self.outbox = Outbox(db, self.audit)
+        self._encoder = PayloadEncoder()
 
     # -- the population ---------------------------------------------------------------------
 
@@ -181,14 +237,26 @@ class Planner:
         own_zones = store.time_zones(self.db)
         slack_off = Preferences(self.db).opted("slack_reminders", False)
         out: list[Recipient] = []
+        # Pure functions of a few values each, asked tens of thousands of times: asked once per value.
+        nothing_on_record: dict[bool, ElectionStatus] = {}
+        zones: dict[tuple[str, str | None], ZoneInfo] = {}
         for employee, _ in figures.eligible_people(self.db):
+            eid = employee.employee_id
             country = countries.get(employee.country)
-            status = election_status(elections.get(employee.employee_id, ()), two_step=country.two_step,
-                                     deadline=version.deadline)
-            slack = (self.rs.slack and employee.slack_user_id is not None
-                     and employee.employee_id not in slack_off)
-            out.append(Recipient(employee, country, zone_for(country.name, own_zones.get(employee.employee_id),
-                                                             self.rs.time_zones), status, slack))
+            records = elections.get(eid)
+            if records:
+                status = election_status(records, two_step=country.two_step, deadline=version.deadline)
+            else:
+                status = nothing_on_record.get(country.two_step)
+                if status is None:
+                    status = nothing_on_record[country.two_step] = election_status(
+                        (), two_step=country.two_step, deadline=version.deadline)
+            own = own_zones.get(eid)
+            zone = zones.get((country.name, own))
+            if zone is None:
+                zone = zones[(country.name, own)] = zone_for(country.name, own, self.rs.time_zones)
+            slack = self.rs.slack and employee.slack_user_id is not None and eid not in slack_off
+            out.append(Recipient(employee, country, zone, status, slack))
         return out
 
     def _inputs(self) -> str:
@@ -257,16 +325,24 @@ class Planner:
         # One channel's rows after the other's (employee order kept within each, and each channel's
         # worker claims in id order): two Slack DMs fit one 4 KB page, an email and a DM do not,
         # so a wave writes a quarter fewer pages.
-        items = sorted((row for group in self._pending for _, _, row in group.rows), key=lambda row: row.channel)
-        added = {row.key for row in self.outbox.enqueue_many(items, report.as_of)}
+        by_channel: dict[str, tuple[list[Outbound], list[str]]] = {}
+        for group in self._pending:
+            for _, row, encoded in group.rows:
+                rows, payloads = by_channel.setdefault(row.channel, ([], []))
+                rows.append(row)
+                payloads.append(encoded)
+        channels = sorted(by_channel)
+        added = {row.key for row in self.outbox.enqueue_many(
+            [row for c in channels for row in by_channel[c][0]], report.as_of,
+            payloads=[encoded for c in channels for encoded in by_channel[c][1]])}
         events: list[AuditEvent] = []
         for group in self._pending:
             lines: list[tuple[str, str]] = []
-            for message, planned, row in group.rows:
+            for message, row, _ in group.rows:
                 if row.key not in added:
                     continue   # enqueued by an earlier pass (or another planner): never twice
                 report.enqueued += 1
-                self._counted(report, group, message, planned)
+                self._counted(report, group, message, row.employee_id or "", row.recipient, row.key)
                 lines.append((message.channel, audit_line(message, row.key, row.recipient)))
             if lines:
                 person = group.recipient.employee
@@ -276,37 +352,49 @@ class Planner:
         if events:
             self.audit.record_many(events)
 
-    def _counted(self, report: Report, group: "_Group", message: texts.Message, planned: Planned) -> None:
+    def _counted(self, report: Report, group: "_Group", message: texts.Message, employee_id: str, address: str,
+                 key: str) -> None:
         report.count(message.kind, message.channel)
         if group.show:
             report.messages.append(message)
         if group.listing:
-            report.planned.append(planned)
+            report.planned.append(Planned(employee_id, message.kind, message.channel, address, key))
 
     def _say(self, message: str) -> None:
         log.info(message)
         if self.progress is not None:
             self.progress(message)
 
-    def _enqueue(self, report: Report, recipient: Recipient, messages: Sequence[tuple[texts.Message, str]],
+    def _enqueue(self, report: Report, recipient: Recipient,
+                 messages: Sequence[tuple[texts.Message, str, Sequence[str] | None]],
                  outbox_kind: str, audit_kind: str, intent: str, payload_extra: dict[str, Any],
                  employee: str | None, listing: bool) -> None:
-        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end."""
+        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end.
+
+        messages: (message, outbox key, the JSON of the paragraphs its text joins (PayloadEncoder) when the
+        caller composed the text from them, else None).
+        """
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
-        for message, key in messages:
+        extra = tuple(payload_extra.items())
+        for message, key, parts in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
-            planned = Planned(person.employee_id, message.kind, message.channel, address, key)
             if report.dry_run:
-                self._counted(report, group, message, planned)
+                self._counted(report, group, message, person.employee_id, address, key)
                 continue
             payload: dict[str, Any] = {"subject": message.subject, "text": message.text,
                                        "sections": list(message.sections), "privacy": "private", **payload_extra}
             if message.channel == "slack":
                 payload["mode"] = "dm"
-            group.rows.append((message, planned, Outbound(key, message.channel, address, outbox_kind, payload,
-                                                          employee_id=person.employee_id)))
+            if parts is None:
+                encoded = payload_json(payload)
+            else:
+                encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
+                                                message.sections, extra), payload, parts)
+
+            group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
+                                                 employee_id=person.employee_id), encoded))
         if group.rows:
             self._pending.append(group)
 
@@ -317,7 +405,15 @@ class Planner:
         now, due = report.as_of, list(report.due)
         if not due:
             return
+        dry_run = report.dry_run
         v = version.version
+        deadline = version.deadline.isoformat()
+        subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
+        # texts.reminder(), composed here from its paragraphs (texts.reminder_parts) with their JSON: the head
+        # and tail of each shape (a few dozen in a wave) are made and encoded once.
+        shapes: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
+        own = PayloadEncoder.own
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
@@ -328,20 +424,43 @@ class Planner:
                 stamp = to_db(now)
                 for recipient in batch:
                     eid = recipient.employee.employee_id
-                    decision = plan.decide(due, logged.get(eid, set()), announce=plan.announces(recipient.status))
+                    mine = logged.get(eid)
+                    known = (frozenset(mine) if mine else None, plan.announces(recipient.status))
+                    decision = decisions.get(known)
+                    if decision is None:   # a pure function of the kinds due and these two: a few per wave
+                        decision = decisions[known] = plan.decide(due, mine or set(), announce=known[1])
                     for kind in decision.superseded:
                         superseded[kind] += 1
                         records.append((v, eid, kind, "superseded", stamp, decision.send))
                     if decision.send is None:
                         continue
                     sent[decision.send] += 1
+                    kind = decision.send
                     channels = recipient.reminder_channels()
-                    records.append((v, eid, decision.send, "enqueued", stamp, ",".join(channels)))
-                    messages = [(texts.reminder(self.t, decision.send, recipient, version, channel),
-                                 f"reminder:v{v}:{decision.send}:{eid}:{channel}") for channel in channels]
-                    self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{decision.send}",
-                                  {"reminder": decision.send, "deadline": version.deadline.isoformat(),
-                                   "deadline_version": v}, employee, listing)
+                    records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
+                    record = texts.on_record_memo(self.t, recipient.status)    # the same on both channels
+                    record_json = "" if dry_run else own(record)
+                    messages = []
+                    for channel in channels:
+                        shape = texts.reminder_shape(kind, recipient, channel)
+                        shared = shapes.get(shape)
+                        if shared is None:
+                            head, tail = texts.reminder_shared(self.t, kind, recipient, version, channel)
+                            shared = shapes[shape] = (head, tail, self._encoder.shared(head),
+                                                      self._encoder.shared(tail))
+                        head, tail, head_json, tail_json = shared
+                        parts_json: tuple[str, ...] | None
+                        if channel == "email":
+                            greeting = texts.greeting(self.t, recipient)
+                            text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
+                            parts_json = None if dry_run else (own(greeting), head_json, record_json, tail_json)
+                        else:
+                            text = f"{head}\n\n{record}\n\n{tail}"
+                            parts_json = None if dry_run else (head_json, record_json, tail_json)
+                        messages.append((texts.Message(kind, channel, subjects[kind], text, texts.REMINDER_SECTIONS),
+                                         f"reminder:v{v}:{kind}:{eid}:{channel}", parts_json))
+                    self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",
+                                  {"reminder": kind, "deadline": deadline, "deadline_version": v}, employee, listing)
                 if not report.dry_run:
                     self.store.record(records)
             before, done = done, done + len(batch)
@@ -373,7 +492,7 @@ class Planner:
                 for recipient, fingerprint, sequence in owed[start:start + self.rs.batch_size]:
                     eid = recipient.employee.employee_id
                     message = texts.confirmation(self.t, recipient, version, now)
-                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}")],
+                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}", None)],
                                   "confirmation", "confirmation", "confirmation",
                                   {"standing": recipient.status.standing, "deadline_version": version.version},
                                   employee, listing)
@@ -406,7 +525,7 @@ class Planner:
                         log.warning("results email not planned employee=%s: %s", eid, exc)
                         continue
                     message = texts.results(self.t, recipient, estimate)
-                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}")], "notice", "notice",
+                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}", None)], "notice", "notice",
                                   "results", {"average_closing_price": f"{acp:f}"}, employee, listing)
         log.info("results: %d participants without a results email, %d emails enqueued%s", len(participants),
                  report.enqueued - before, " (dry run)" if report.dry_run else "")

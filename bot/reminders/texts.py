@@ -9,7 +9,7 @@ clock. Each message is private to its employee (a DM or the address on record).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -113,7 +113,18 @@ def default_texts() -> Texts:
 # --- pieces --------------------------------------------------------------------------------
 
 def _clock(moment: datetime) -> str:
-    return moment.strftime("%I:%M %p").lstrip("0")
+    return _clock_at(moment.hour, moment.minute)
+
+
+@lru_cache(maxsize=24 * 60)
+def _clock_at(hour: int, minute: int) -> str:
+    """'9:05 PM' (strftime's, once per minute of the day: a wave writes the times of thousands of records)."""
+    return time(hour, minute).strftime("%I:%M %p").lstrip("0")
+
+
+@lru_cache(maxsize=1024)
+def _long_date(d: date) -> str:
+    return long_date(d)
 
 
 def _day(moment: datetime) -> str:
@@ -123,7 +134,7 @@ def _day(moment: datetime) -> str:
 def received(t: Texts, moment: datetime) -> str:
     """When something was received, as the Tool writes it: U.S. Pacific Time."""
     local = moment.astimezone(PACIFIC)
-    return t.text("common.received", date=long_date(local.date()), time=_clock(local))
+    return t.text("common.received", date=_long_date(local.date()), time=_clock(local))
 
 
 def _quote(text: str) -> str:
@@ -214,8 +225,52 @@ def _long_day(d: date) -> str:
 
 def reminder(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion, channel: str) -> Message:
     """A timed reminder or the extension announcement, for one employee on one channel."""
-    subject = t.memo(("subject", kind, version.deadline), lambda: t.text(
+    return Message(kind, channel, reminder_subject(t, kind, version),
+                   "\n\n".join(reminder_parts(t, kind, recipient, version, channel)), REMINDER_SECTIONS)
+
+
+def reminder_subject(t: Texts, kind: str, version: DeadlineVersion) -> str:
+    return t.memo(("subject", kind, version.deadline), lambda: t.text(
         "subjects.extension" if kind == EXTENSION else "subjects.reminder", day=_long_day(version.deadline)))
+
+
+def reminder_parts(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion, channel: str,
+                   record: str | None = None) -> list[str]:
+    """The paragraphs of reminder()'s text, joined by blank lines: the greeting (email), the head,
+    what is on record, the tail. Head and tail are shared by many employees (see reminder_shape).
+
+    record: on_record(t, recipient.status), when the caller has it already (it is the same for both channels).
+    """
+    head, tail = reminder_shared(t, kind, recipient, version, channel)
+    parts = [head, on_record_memo(t, recipient.status) if record is None else record, tail]
+    if channel == "email":
+        parts.insert(0, greeting(t, recipient))
+    return parts
+
+
+def greeting(t: Texts, recipient: Recipient) -> str:
+    """t.text("common.greeting", name=...), its template looked up once."""
+    return t.memo(("template", "common.greeting"), lambda: t.text("common.greeting")).format(
+        name=recipient.employee.name)
+
+
+def reminder_shape(kind: str, recipient: Recipient, channel: str) -> tuple[Any, ...]:
+    """What a reminder's head and tail depend on, besides the texts and the deadline version.
+
+    The tail names the country only in a two-step country (its second step); pending is
+    the action whose signed form is missing.
+    """
+    status = recipient.status
+    pending = status.latest.action if status.standing == "pending_form" and status.latest else None
+    two_step = recipient.country.name if recipient.country.two_step else None
+    return (kind, channel, recipient.zone.key, two_step, recipient.on_leave, pending, status.standing)
+
+
+def reminder_shared(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion,
+                    channel: str) -> tuple[str, str]:
+    """A reminder's head (what it is, the deadline in New York, Pacific and local time) and tail (the
+    rest, after what is on record), the same for every employee of one reminder_shape."""
+    status = recipient.status
 
     def head() -> str:
         lead = "extension.lead" if kind == EXTENSION else ("slack.lead" if channel == "slack" else "timed.lead")
@@ -233,15 +288,17 @@ def reminder(t: Texts, kind: str, recipient: Recipient, version: DeadlineVersion
                  t.text(f"footer.{channel}")]
         return "\n\n".join(parts)
 
-    status = recipient.status
-    pending = status.latest.action if status.standing == "pending_form" and status.latest else None
-    two_step = recipient.country.name if recipient.country.two_step else None
-    parts = [t.memo(("head", kind, channel, version, recipient.zone.key), head),
-             t.memo(("on_record", status), lambda: on_record(t, status)),   # the same for both channels
-             t.memo(("tail", channel, two_step, recipient.on_leave, pending, status.standing), tail)]
-    if channel == "email":
-        parts.insert(0, t.text("common.greeting", name=recipient.employee.name))
-    return Message(kind, channel, subject, "\n\n".join(parts), REMINDER_SECTIONS)
+    _, _, zone, two_step, on_leave, pending, standing = reminder_shape(kind, recipient, channel)
+    return (t.memo(("head", kind, channel, version, zone), head),
+            t.memo(("tail", channel, two_step, on_leave, pending, standing), tail))
+
+
+def on_record_memo(t: Texts, status: ElectionStatus) -> str:
+    """on_record(), kept in the cache only when nothing is on record: a record's time is the employee's own,
+    so caching those would only fill the cache (and empty it of the shared parts)."""
+    if status.latest is None:
+        return t.memo(("on_record", status.standing), lambda: on_record(t, status))
+    return on_record(t, status)
 
 
 def confirmation(t: Texts, recipient: Recipient, version: DeadlineVersion, now: datetime) -> Message:

@@ -143,7 +143,7 @@ def test_the_wave_benchmark_runs_and_reports_time_and_peak_memory(capsys):
     assert main(["bench", "remind", "--employees", "150", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["eligible"], out["counts"]["7d"]["email"], out["superseded"]) == (150, 150, {"14d": 150})
-    assert set(out) >= {"seconds", "cpu_seconds", "peak_mb", "targets", "met"}
+    assert set(out) >= {"seconds", "cpu_seconds", "peak_mb", "load", "targets", "met"}
 
 
 def test_the_audit_trail_of_a_wave_names_every_row_and_verifies(sotp, world):

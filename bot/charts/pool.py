@@ -1,6 +1,6 @@
 """Charts drawn in a process of their own while the service runs.
 
-Drawing one PNG costs about 0.13-0.3 s of CPU, most of it matplotlib laying out text. In the
+Drawing one PNG costs some 20 ms of CPU (it was 0.13-0.3 s with matplotlib laying out text). In the
 service that time would be spent holding the interpreter lock that every answer, SMTP session and
 Slack event also needs: measured, `sotp bench email` fell from ~86 to ~33 messages a second with
 charts drawn in process. One spawned worker process draws them instead (the curve, a small pure

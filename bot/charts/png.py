@@ -230,22 +230,27 @@ def render(curve: PaymentCurve) -> bytes:
     out = io.BytesIO()
     image.save(out, format="png", pnginfo=info, dpi=(DPI, DPI), compress_level=COMPRESS_LEVEL)
     return out.getvalue()
-def for_employee(db: Any, settings: Any, employee_id: str, *, separate_process: bool = False) -> bytes | None:
-    """The employee's chart as PNG bytes at send time, or None where the grid cannot draw one.
-
-    Reads the database (through bot.figures): call it from a worker thread, never the event loop.
-    separate_process: draw it in the chart process (bot.charts.pool), as the service does.
-    """
+def _curve_or_none(db: Any, settings: Any, employee_id: str) -> PaymentCurve | None:
     from bot import figures
     from bot.calc.errors import CalcError
 
     try:
-        curve = figures.chart_points(db, settings, employee_id)
+        return figures.chart_points(db, settings, employee_id)
     except (CalcError, LookupError):
         log.info("no chart for %s: the Pricing Grid cannot draw one", employee_id)
         return None
+
+
+def for_employee(db: Any, settings: Any, employee_id: str, *, separate_process: bool = False) -> bytes | None:
+    """The employee's chart as PNG bytes at send time, or None where the grid cannot draw one.
+
+    Reads the database (through bot.figures): call it from a worker thread, never the event loop.
+    separate_process: read and draw it in the chart process (bot.charts.pool), as the service does.
+    """
     if separate_process:
         from bot.charts import pool
+        from bot.db import path_of
 
-        return pool.draw(curve)
-    return render(curve)
+        return pool.draw_for(path_of(db), settings, employee_id)
+    curve = _curve_or_none(db, settings, employee_id)
+    return None if curve is None else render(curve)

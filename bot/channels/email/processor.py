@@ -99,8 +99,17 @@ class InboundProcessor:
 
     # ------------------------------------------------------------------ service
     def wake(self) -> None:
+        """Safe from any thread; from the loop's own (the listener, after each message stored) the event
+        is set directly, without a trip through the loop's self-pipe."""
         if self._loop is not None and self._event is not None:
-            self._loop.call_soon_threadsafe(self._event.set)
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self._loop:
+                self._event.set()
+            else:
+                self._loop.call_soon_threadsafe(self._event.set)
 
     def deferring(self, wake: Callable[[], None]) -> Callable[[], None]:
         """wake(), except from inside a batch: the rows of a turn can only be claimed after the batch

@@ -110,6 +110,15 @@ def test_the_service_draws_the_same_chart_in_its_chart_process(db, settings):
         pool.shutdown()
 
 
+def test_the_chart_process_draws_nothing_for_an_employee_the_grid_does_not_price(db, settings):
+    from bot.charts import pool
+
+    try:
+        assert png.for_employee(db, settings, "E2", separate_process=True) is None
+    finally:
+        pool.shutdown()
+
+
 def test_estimate_chart_prints_the_text_chart_under_the_estimate(db_path, capsys):
     assert main(["estimate", "--employee", "E1", "--price", "27", "--chart", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out

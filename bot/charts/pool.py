@@ -84,7 +84,15 @@ def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float =
         log.warning("chart process unavailable (%s): drawing the chart in this process", exc)
         with _lock:
             _pool = None
-        return _draw_employee(str(db_path), settings, employee_id)
+    from bot.charts.png import _curve_or_none, render
+    from bot.db import connect_read_only
+
+    db = connect_read_only(db_path)        # this thread's own: a connection is never shared between threads
+    try:
+        curve = _curve_or_none(db, settings, employee_id)
+    finally:
+        db.close()
+    return None if curve is None else render(curve)
 
 
 def shutdown() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import subprocess
 import tempfile
@@ -117,6 +118,29 @@ async def _send_all(port: int, messages: list[EmailMessage], connections: int, r
 Spawn = Callable[[Path, Path, str, str, Path], "subprocess.Popen[bytes]"]
 
 
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU time (user + system) of a process and its live children, from /proc (None where there is none).
+
+    On a shared machine the wall-clock figures depend on the other load; the CPU a
+    message costs does not, so it is reported beside them.
+    """
+    try:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        pids = [pid]
+        while pids:
+            current = pids.pop()
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])          # utime, stime
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = task / "children"
+                if children.exists():
+                    pids.extend(int(c) for c in children.read_text().split())
+        return total / ticks
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, config_extra: str = "") -> dict[str, Any]:
     """Send args.messages questions to a gateway that start() runs, and time each reply (see the module doc)."""
     from aiosmtpd.smtp import SMTP
@@ -143,6 +167,7 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
         messages = _questions(args.messages, senders)
         started: dict[str, float] = {}
         accepted: dict[str, float] = {}
+        cpu_before = _cpu_seconds(proc.pid)
         t0 = time.perf_counter()
         await _send_all(port, messages, args.connections, args.rate, started, accepted)
         sent_at = time.perf_counter()
@@ -154,6 +179,7 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
             except asyncio.TimeoutError:
                 break
         await asyncio.sleep(1.0)          # a late duplicate would arrive now
+        cpu = _cpu_seconds(proc.pid)
     finally:
         proc.terminate()
         try:
@@ -180,8 +206,18 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
         "latency_ms": {"median": round(statistics.median(latencies), 1) if latencies else None,
                        "p99": round(p99, 1) if p99 is not None else None,
                        "max": round(latencies[-1], 1) if latencies else None},
+        "gateway_cpu_ms_per_message": (round((cpu - cpu_before) * 1000 / len(messages), 2)
+                                       if cpu is not None and cpu_before is not None else None),
+        "load_average": _load_average(),
         "gateway_exit": proc.returncode,
     }
+
+
+def _load_average() -> str | None:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -200,4 +236,7 @@ def run(args: argparse.Namespace) -> int:
               f"({result['answered']} answered in {result['seconds']} s); accepted {result['accepted_per_second']}/s")
         print(f"  latency: median {lat['median']} ms, p99 {lat['p99']} ms, max {lat['max']} ms")
         print(f"  lost {result['lost']}, duplicated {result['duplicated']}, unexpected {result['unexpected']}")
+        if result["gateway_cpu_ms_per_message"] is not None:
+            print(f"  gateway CPU: {result['gateway_cpu_ms_per_message']} ms per message (with its chart process); "
+                  f"load average {result['load_average']}")
     return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1

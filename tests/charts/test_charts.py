@@ -110,6 +110,29 @@ def test_the_service_draws_the_same_chart_in_its_chart_process(db, settings):
         pool.shutdown()
 
 
+def test_the_chart_process_draws_nothing_for_an_employee_the_grid_does_not_price(db, settings):
+    from bot.charts import pool
+
+    try:
+        assert png.for_employee(db, settings, "E2", separate_process=True) is None
+    finally:
+        pool.shutdown()
+
+
+def test_the_chart_is_drawn_in_the_service_when_the_chart_process_cannot_run(db, settings, monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from bot.charts import pool
+
+    class Broken:
+        def submit(self, *args, **kwargs):
+            raise BrokenProcessPool("the chart process died")
+
+    monkeypatch.setattr(pool, "_executor", lambda: Broken())
+    assert png.for_employee(db, settings, "E1", separate_process=True) == png.render(
+        figures.chart_points(db, settings, "E1"))
+
+
 def test_estimate_chart_prints_the_text_chart_under_the_estimate(db_path, capsys):
     assert main(["estimate", "--employee", "E1", "--price", "27", "--chart", "--db", str(db_path)]) == 0
     out = capsys.readouterr().out

@@ -145,3 +145,63 @@ def test_flags_override_the_file(tmp_path):
                                                  auto_reply_limit=2))
     assert (str(config.listen), config.relay.port, config.mail_from, config.auto_reply_limit) == (
         "0.0.0.0:25", 587, "compchng@microsoft.com", 2)
+
+
+# ------------------------------------------------------------------------------ rows answered together
+
+def test_rows_due_together_are_each_answered_once_in_one_batch(world, clock):
+    connections, processor = world
+    rows = [arrive(connections, clock, question(f"When is the election deadline? ({i})")) for i in range(3)]
+    assert processor.run_once() == 3
+    inbox = Inbox(connections.db())
+    assert [(inbox.get(r).status, inbox.get(r).replies) for r in rows] == [("done", 1)] * 3
+    assert connections.db().conn.execute("SELECT count(*) FROM outbox WHERE kind = 'reply'").fetchone()[0] == 3
+
+
+def test_a_turn_that_raises_in_a_batch_is_tried_again_later_and_the_others_are_answered(world, clock, monkeypatch):
+    connections, processor = world
+    rows = [arrive(connections, clock, question(f"When is the election deadline? ({i})")) for i in range(3)]
+    handle = processor.conversation.handle
+
+    def broken_for_the_second(incoming, **kwargs):
+        if incoming.message_id == Inbox(connections.db()).get(rows[1]).message_id:
+            raise RuntimeError("a bug in this turn")
+        return handle(incoming, **kwargs)
+
+    monkeypatch.setattr(processor.conversation, "handle", broken_for_the_second)
+    assert processor.run_once() == 3
+    inbox = Inbox(connections.db())
+    assert [(inbox.get(r).status, inbox.get(r).attempts) for r in rows] == [("done", 0), ("received", 1), ("done", 0)]
+    assert connections.db().conn.execute("SELECT count(*) FROM outbox WHERE kind = 'reply'").fetchone()[0] == 2
+
+
+def test_a_database_error_in_a_batch_keeps_none_of_it_and_its_rows_are_answered_one_by_one(world, clock, monkeypatch):
+    import sqlite3
+
+    connections, processor = world
+    rows = [arrive(connections, clock, question(f"When is the election deadline? ({i})")) for i in range(3)]
+    original, calls = processor._process, []
+
+    def busy_once(*args):
+        calls.append(args[1].id)
+        if len(calls) == 2:
+            raise sqlite3.OperationalError("database is locked")
+        return original(*args)
+
+    monkeypatch.setattr(processor, "_process", busy_once)
+    assert processor.run_once() == 3
+    inbox = Inbox(connections.db())
+    assert [(inbox.get(r).status, inbox.get(r).replies) for r in rows] == [("done", 1)] * 3
+    assert connections.db().conn.execute("SELECT count(*) FROM outbox WHERE kind = 'reply'").fetchone()[0] == 3
+    assert calls == [rows[0], rows[1], rows[0], rows[1], rows[2]]   # the batch's two again, then the third
+
+
+def test_a_batch_wakes_the_delivery_worker_once_after_it_commits(world, clock):
+    connections, processor = world
+    for i in range(3):
+        arrive(connections, clock, question(f"When is the election deadline? ({i})"))
+    wakes = []
+    processor.conversation.wakers["email"] = processor.deferring(
+        lambda: wakes.append(connections.db().conn.execute("SELECT count(*) FROM outbox").fetchone()[0]))
+    processor.run_once()
+    assert wakes == [3]

@@ -58,4 +58,6 @@ def build_gateway(context: ServeContext) -> Gateway:
                            section_texts=section_texts(corpus))
     worker = DeliveryWorker(connections, adapter, clock=context.clock,
                             lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
-    return Gateway(config, SmtpListener(handler, config), processor, adapter, WorkerComponent(worker, context))
+    component = WorkerComponent(worker, context)      # registers worker.wake as the core's email waker
+    conversation.wakers["email"] = processor.deferring(worker.wake)
+    return Gateway(config, SmtpListener(handler, config), processor, adapter, component)

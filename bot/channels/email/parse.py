@@ -233,7 +233,12 @@ def parse(raw: bytes) -> ParsedMail:
     except Exception as exc:
         raise Unreadable(f"the message could not be parsed ({type(exc).__name__}: {exc})") from exc
     assert isinstance(message, EmailMessage)
-    headers = read_headers(raw)
+    # The fields as read_headers() reads them (raw_items() keeps them as they came under either
+    # policy), without parsing the header block a second time.
+    try:
+        headers = _headers(message)
+    except Exception:
+        headers = read_headers(raw)
     if headers.from_addr is None:
         raise Unreadable("the message has no usable From address")
     broken = [d for part in message.walk() for d in part.defects if isinstance(d, _BROKEN_STRUCTURE)]

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -30,7 +33,7 @@ from bot.channels.email.parse import Headers, ParsedMail, Unreadable, bounced_me
 from bot.channels.email.rules import Mail, ScreenPolicy
 from bot.channels.email.screen import screen
 from bot.channels.email.threads import MessageIds, bare_subject, ticket_in_subject
-from bot.db import Connections, write_transaction
+from bot.db import Connections, DatabaseUnavailable, write_transaction
 from bot.delivery import nap
 from bot.outbox import Outbox, OutboxError, OutboxRow, backoff
 from bot.queue import Queue
@@ -42,6 +45,14 @@ log = logging.getLogger("sotp.email")
 
 T = TypeVar("T")
 MAX_ATTEMPTS = 5            # a message whose turn failed this often goes to the queue as unreadable
+# Rows answered in one transaction at most, and for how long it may hold the write lock: one commit
+# (and one wake of the delivery worker) for several turns, while the listener's commits still get in.
+TOGETHER_ROWS = 16
+TOGETHER_SECONDS = 0.05
+
+
+class _BatchGone(Exception):
+    """SQLite ended the batch's transaction by itself (a full disk, an I/O error): none of it was kept."""
 
 
 @dataclass(frozen=True)
@@ -82,13 +93,35 @@ class InboundProcessor:
         self.counts: dict[str, int] = {}
         self.last_error: str | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="email-inbound")
+        self._batching = threading.local()        # set while this thread answers rows in one transaction
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     # ------------------------------------------------------------------ service
     def wake(self) -> None:
+        """Safe from any thread; from the loop's own (the listener, after each message stored) the event
+        is set directly, without a trip through the loop's self-pipe."""
         if self._loop is not None and self._event is not None:
-            self._loop.call_soon_threadsafe(self._event.set)
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is self._loop:
+                self._event.set()
+            else:
+                self._loop.call_soon_threadsafe(self._event.set)
+
+    def deferring(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """wake(), except from inside a batch: the rows of a turn can only be claimed after the batch
+        commits, so the turns' wakes are one wake after the commit (the core wakes after each turn)."""
+
+        def maybe_wake() -> None:
+            if getattr(self._batching, "active", False):
+                self._batching.woken = True
+            else:
+                wake()
+
+        return maybe_wake
 
     async def _in_thread(self, fn: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, fn, *args)
@@ -129,9 +162,74 @@ class InboundProcessor:
     def run_once(self) -> int:
         """Process the received rows that are due (in this thread); returns how many were looked at."""
         ids = Inbox(self.connections.db()).due(self.clock(), self.batch)
-        for row_id in ids:
-            self.process(row_id)
+        start = 0
+        while start < len(ids):
+            start += self._process_together(ids[start:start + TOGETHER_ROWS])
         return len(ids)
+
+    def _process_together(self, ids: list[int]) -> int:
+        """The first rows of ids in one transaction, each in a savepoint of its own; returns how many.
+
+        A turn that fails is rolled back to its savepoint and recorded as a failed attempt, as
+        process() does; a database error ends the batch (nothing of it is kept) and its rows are
+        processed one by one instead. A crash anywhere leaves every row of the batch untouched.
+        """
+        if len(ids) == 1:
+            self.process(ids[0])
+            return 1
+        db = self.connections.db()
+        inbox = Inbox(db)
+        outcomes: list[Outcome] = []
+        taken = 0
+        deadline = time.monotonic() + TOGETHER_SECONDS
+        self._batching.active, self._batching.woken = True, False
+        try:
+            with write_transaction(db):
+                for row_id in ids:
+                    taken += 1
+                    outcome = self._one_of_batch(db, inbox, row_id)
+                    if not db.conn.in_transaction:
+                        raise _BatchGone("the transaction was rolled back by SQLite")
+                    if outcome is not None:
+                        outcomes.append(outcome)
+                    if time.monotonic() >= deadline:
+                        break
+        except Exception as exc:
+            self._batching.active = False
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.warning("inbound batch of %d rows rolled back (%s): processing them one by one", taken,
+                        self.last_error)
+            for row_id in ids[:taken]:
+                self.process(row_id)
+            return taken
+        finally:
+            self._batching.active = False
+        for outcome in outcomes:
+            self.counts[outcome.status] = self.counts.get(outcome.status, 0) + 1
+        if self._batching.woken or any(o.replies for o in outcomes):
+            waker = getattr(self.conversation, "wakers", {}).get("email")
+            if waker is not None:
+                waker()            # after the commit: the rows are there to claim
+        return taken
+
+    def _one_of_batch(self, db: sqlite_utils.Database, inbox: Inbox, row_id: int) -> Outcome | None:
+        now = self.clock()
+        row = inbox.get(row_id)
+        if row is None or row.status != "received":
+            return None
+        read = self._read(row)
+        try:
+            with write_transaction(db):              # a savepoint: this row's turn alone is undone
+                return self._process(db, row, read, now)
+        except (sqlite3.Error, DatabaseUnavailable, _BatchGone):
+            raise
+        except Exception as exc:   # a bug in this row's turn: recorded as a failed attempt, the batch goes on
+            if not db.conn.in_transaction:
+                raise
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.error("inbound email row=%d could not be processed: %s", row_id, self.last_error, exc_info=True)
+            with write_transaction(db):
+                return self._retry(db, row, self.last_error, now)
 
     def process(self, row_id: int) -> Outcome | None:
         """One row, in one transaction. None: it was not (or no longer) waiting."""

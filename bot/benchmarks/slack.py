@@ -66,6 +66,25 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def _process_cpu(pid: int) -> dict[str, float]:
+    """CPU seconds of a process and each of its descendants (Linux /proc; empty elsewhere), by pid."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            stat = Path(f"/proc/{current}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2:].split()
+            out[str(current)] = round((int(fields[11]) + int(fields[12])) / tick, 2)
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = (task / "children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
 async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     import aiohttp
 
@@ -83,7 +102,7 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     config = workdir / "bench.toml"
     # Only the Slack app: no reminder waves and no mail sink in the measurement.
     config.write_text(f'[serve]\nstate_dir = "{workdir / "var"}"\nmail_sink = ""\n\n[slack]\ncalls_per_second = 0\n'
-                      'delivery_concurrency = 16\n')
+                      'delivery_concurrency = 16\nturn_process = true\n')
     slack = await LocalSlack().start()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
@@ -147,9 +166,13 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
             await burst(0, WARM_UP)
             await slack.wait_for("chat.postMessage", WARM_UP, timeout=60)
             before = len(slack.of("chat.postMessage"))
+            cpu_before = _process_cpu(child.pid)
+            bench_before = time.process_time()
             first = time.perf_counter()
             await burst(WARM_UP, events)
             await slack.wait_for("chat.postMessage", before + events, timeout=max(60.0, events / 20))
+        cpu_at_start = cpu_before
+        cpu_at_end = _process_cpu(child.pid)
     finally:
         child.send_signal(signal.SIGTERM)
         try:
@@ -170,7 +193,11 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
             "ack_ms": {"median": round(statistics.median(acks), 1), "p99": round(_percentile(acks, 0.99), 1)},
             "cpus": os.cpu_count(),
             "server_cpu_s": round(server_cpu.ru_utime + server_cpu.ru_stime, 2),
-            "bench_cpu_s": round(time.process_time(), 2)}
+            "bench_cpu_s": round(time.process_time(), 2),
+            "cpu_ms_per_event": {"server": {p: round((c - cpu_at_start.get(p, 0.0)) * 1000 / events, 2)
+                                            for p, c in cpu_at_end.items()},
+                                 "bench": round((time.process_time() - bench_before) * 1000 / events, 2)},
+            "calls": dict(__import__("collections").Counter(c.method for c in slack.calls))}
 
 
 def run(args: argparse.Namespace) -> int:

@@ -130,7 +130,7 @@ async def start_app(db_path: Path, clock: Any, slack: LocalSlack, monkeypatch: p
                     tmp_path: Path, **overrides: Any) -> Harness:
     from bot.channels.slack import build
     from bot.channels.slack.listeners.staff import StaffPlanner
-    from bot.delivery import DeliveryWorker
+    from bot.channels.slack.worker import SlackDeliveryWorker
     from bot.serve import WorkerComponent
 
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
@@ -146,7 +146,7 @@ async def start_app(db_path: Path, clock: Any, slack: LocalSlack, monkeypatch: p
     conversation = Conversation(connections, settings, clock=clock)
     context = ServeContext(settings, connections, conversation, clock, make_args(**overrides), tmp_path / "var")
     deps, inbound, adapter = build(context)
-    worker = DeliveryWorker(connections, adapter, clock=clock, concurrency=deps.slack.delivery_concurrency,
+    worker = SlackDeliveryWorker(connections, adapter, clock=clock, concurrency=deps.slack.delivery_concurrency,
                             idle_poll=0.5)
     components = [inbound, WorkerComponent(worker, context), StaffPlanner(deps)]
     StaffPlanner.EVERY = 0.1

@@ -48,6 +48,11 @@ def build(context: Any) -> tuple[Any, Any, Any]:
                           clock=context.clock)
     deps = Deps(slack, context.settings, context.connections, context.conversation, api, directory,
                 make_style(context.conversation, slack), context.clock)
+    if slack.turn_process:
+        from bot.channels.slack.turnproc import TurnProcess
+
+        deps.turns = TurnProcess(context.conversation, context.settings,
+                                 log_file=getattr(context.args, "log_file", None))
     from bot.commands.serve import _outbox_health
 
     return deps, SlackInbound(deps, health=lambda: _outbox_health(context.connections)), SlackAdapter(deps)
@@ -66,11 +71,11 @@ def components(context: Any) -> list[Any]:
                                              "SLACK_APP_TOKEN configured")
         return []
     from bot.channels.slack.listeners.staff import StaffPlanner
-    from bot.delivery import DeliveryWorker
+    from bot.channels.slack.worker import SlackDeliveryWorker
     from bot.serve import WorkerComponent
 
     deps, inbound, adapter = build(context)
-    worker = DeliveryWorker(context.connections, adapter, clock=context.clock,
+    worker = SlackDeliveryWorker(context.connections, adapter, clock=context.clock,
                             concurrency=deps.slack.delivery_concurrency)
     parts: list[Any] = [inbound, WorkerComponent(worker, context)]
     if deps.slack.staff_channel:

@@ -34,6 +34,7 @@ class SlackSettings:
     calls_per_second: float = 10.0        # 0 = no limit
     burst: int = 20
     delivery_concurrency: int = 8
+    turn_process: bool = False            # the core's turns in a spawned process (turnproc.py)
     identity_ttl_hours: float = 24.0
     watchdog_seconds: float = 30.0
     notice_url: str = "https://stock"
@@ -70,6 +71,15 @@ def _number(raw: Mapping[str, Any], key: str, kind: type, minimum: float) -> Any
     return value
 
 
+def _flag(raw: Mapping[str, Any], key: str) -> bool:
+    value = raw.get(key, False)
+    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no", ""):
+        return value.strip().lower() in ("true", "1", "yes")
+    if not isinstance(value, bool):
+        raise ConfigError(f"slack.{key}: expected true or false, got {value!r}")
+    return value
+
+
 def slack_settings(settings: Settings, args: argparse.Namespace | None = None,
                    environ: Mapping[str, str] | None = None) -> SlackSettings:
     """Merge the [slack] section, the environment and the flags; raise ConfigError naming a bad setting."""
@@ -100,6 +110,7 @@ def slack_settings(settings: Settings, args: argparse.Namespace | None = None,
         staff_channel=staff_channel, staff=_ids(raw.get("staff", []), "slack.staff"),
         calls_per_second=_number(raw, "calls_per_second", float, 0), burst=_number(raw, "burst", int, 1),
         delivery_concurrency=_number(raw, "delivery_concurrency", int, 1),
+        turn_process=_flag(raw, "turn_process"),
         identity_ttl_hours=_number(raw, "identity_ttl_hours", float, 0),
         watchdog_seconds=_number(raw, "watchdog_seconds", float, 0.1),
         notice_url=str(raw.get("notice_url") or ""), tool_url=str(raw.get("tool_url") or ""),

@@ -31,6 +31,13 @@ class Deps:
     clock: Callable[[], datetime]
     handled: int = 0                        # events turned into turns, for the health report
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
+    turns: Any = None                       # a TurnProcess when slack.turn_process is on
+
+    async def ahandle(self, incoming: Any) -> Any:
+        """One turn of the core: in the turn process when there is one, else in a thread here."""
+        if self.turns is not None:
+            return await self.turns.ahandle(incoming)
+        return await self.conversation.ahandle(incoming)
 
     def wake(self) -> None:
         """Wake the Slack outbox worker (after enqueueing outside a core turn)."""

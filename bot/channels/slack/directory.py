@@ -127,10 +127,14 @@ class Directory:
         return self._dms.get(user_id)
 
     async def remember_dm(self, user_id: str, channel: str) -> None:
+        """Stored once per user: the known ones are loaded first, so a DM already known writes nothing
+        (every DM reply names its channel: without the load, each one was a write)."""
         if not channel.startswith("D"):
             return
-        if self._dms is not None and self._dms.get(user_id) == channel:
+        if self._dms is None:
+            await self.dm_channel(user_id)
+        assert self._dms is not None
+        if self._dms.get(user_id) == channel:
             return
-        if self._dms is not None:
-            self._dms[user_id] = channel
+        self._dms[user_id] = channel
         await asyncio.to_thread(lambda: SlackStore(self.connections.db()).remember_dm(user_id, channel))

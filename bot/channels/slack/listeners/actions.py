@@ -138,7 +138,7 @@ async def choice(deps: Any, body: Mapping[str, Any]) -> None:
     asker = await deps.directory.who(str(body["user"]["id"]))
     incoming = action_incoming(body, number, profile_email=asker.profile_email,
                                metadata=with_unknown({}, asker.known))
-    await deps.conversation.ahandle(incoming)
+    await deps.ahandle(incoming)
     deps.handled += 1
 
 

@@ -92,7 +92,7 @@ async def handle(deps: Any, body: Mapping[str, Any]) -> None:
         return
     incoming = command_to_incoming(body, text, profile_email=asker.profile_email,
                                    metadata=with_unknown({}, asker.known, personal=command.name in PERSONAL))
-    response = await deps.conversation.ahandle(incoming)
+    response = await deps.ahandle(incoming)
     deps.handled += 1
     log.info("answered /sotp %s message_id=%s rows=%d", command.name, incoming.message_id, len(response.outbox_keys))
 

@@ -30,7 +30,7 @@ async def answer(deps: Any, event: Mapping[str, Any], bot_user_id: str | None) -
                                    metadata=with_unknown({}, asker.known))
     if incoming is None:
         return
-    response = await deps.conversation.ahandle(incoming)
+    response = await deps.ahandle(incoming)
     deps.handled += 1
     log.info("answered message_id=%s shared=%s duplicate=%s rows=%d%s", incoming.message_id, incoming.shared,
              response.duplicate, len(response.outbox_keys), f" error={response.error}" if response.error else "")

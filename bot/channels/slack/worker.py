@@ -1,0 +1,119 @@
+"""The Slack outbox worker: DeliveryWorker's bookkeeping, as a pipeline rather than batch by batch.
+
+DeliveryWorker.run_once claims a batch, delivers it and claims again only when the
+whole batch is done, recording each row in a thread hop and a write of its own. For
+Slack that costs answers their latency: one chart (a PNG drawn at send time, a
+second or more on a busy machine) or one slow call held up the claim of every
+answer committed meanwhile, and each delivery paid two writes.
+
+Here a row is claimed as soon as a delivery slot is free (up to `concurrency` in
+flight), and the results are recorded together: every result that came in while
+the last record ran is written in one transaction. The guarantees are
+DeliveryWorker's, by its own _record: marked sent only once Slack confirmed, a
+temporary failure retried after its backoff or Retry-After, a permanent one failed
+and audited; a claim is held until its result is recorded (a row is never claimed
+twice by this worker), and a worker that dies leaves its claims to expire.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.db import write_transaction
+from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, nap
+from bot.outbox import OutboxRow
+
+log = logging.getLogger("sotp.slack.worker")
+
+
+class SlackDeliveryWorker(DeliveryWorker):
+    async def run(self, stop: asyncio.Event) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._event = asyncio.Event()
+        self._slot = asyncio.Event()                       # a delivery finished: a slot is free
+        self._results: list[tuple[OutboxRow, DeliveryResult]] = []
+        self._recorded = asyncio.Event()
+        self._stopping = False
+        in_flight: set[asyncio.Task[None]] = set()
+        recorder = asyncio.ensure_future(self._record_loop(stop))
+        log.info("delivery worker started channel=%s (pipelined)", self.channel)
+        try:
+            while not stop.is_set():
+                self._event.clear()
+                free = self.concurrency - len(in_flight)
+                rows: list[OutboxRow] = []
+                if free > 0:
+                    try:
+                        now = self.clock()
+                        rows = await asyncio.to_thread(
+                            lambda: self._outbox().claim(self.channel, now, limit=min(self.batch, free),
+                                                         lease=self.lease))
+                    except Exception as exc:   # the database, most likely: keep going, say so
+                        self.last_error = f"{type(exc).__name__}: {exc}"
+                        log.error("delivery worker channel=%s: %s", self.channel, self.last_error)
+                for row in rows:
+                    task = asyncio.ensure_future(self._send(row))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                if rows:
+                    continue                                # perhaps more are due: claim again
+                if len(in_flight) >= self.concurrency:
+                    self._slot.clear()
+                    await self._wait(stop, self._slot)
+                elif in_flight:
+                    await self._wait(stop, self._event)     # new rows are woken for; slots are free
+                else:
+                    await self._sleep(stop)
+            if in_flight:
+                await asyncio.wait(set(in_flight))
+        finally:
+            self._stopping = True
+            self._recorded.set()
+            await recorder
+        log.info("delivery worker stopped channel=%s", self.channel)
+
+    @staticmethod
+    async def _wait(stop: asyncio.Event, event: asyncio.Event) -> None:
+        await nap(event, stop, None, None, 5.0)  # type: ignore[arg-type]
+
+    async def _send(self, row: OutboxRow) -> None:
+        try:
+            result: DeliveryResult = await self.adapter.deliver(row)
+        except Exception as exc:   # an adapter bug or an unexpected transport error: try again later
+            log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", self.channel, row.id, row.key,
+                        type(exc).__name__, exc)
+            result = RetryAfter(f"{type(exc).__name__}: {exc}")
+        self._results.append((row, result))
+        self._recorded.set()
+        self._slot.set()
+
+    async def _record_loop(self, stop: asyncio.Event) -> None:
+        """Write the results that came in, all in one transaction, until stopped and none is left."""
+        while True:
+            if not self._results:
+                if self._stopping:
+                    return
+                await self._recorded.wait()
+                self._recorded.clear()
+                continue
+            done, self._results = self._results, []
+            try:
+                await asyncio.to_thread(self._record_all, done)
+            except Exception as exc:    # the claims expire and the rows are sent again: say so
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                log.error("delivery worker channel=%s: could not record %d results: %s", self.channel,
+                          len(done), self.last_error)
+
+    def _record_all(self, done: list[tuple[OutboxRow, DeliveryResult]]) -> None:
+        """One transaction for all; if it fails, each on its own, so one bad row costs the others nothing."""
+        try:
+            with write_transaction(self.connections.db()):
+                for row, result in done:
+                    self._record(row, result)
+            return
+        except Exception as exc:
+            log.warning("delivery worker channel=%s: recording %d results together failed (%s: %s); "
+                        "recording each", self.channel, len(done), type(exc).__name__, exc)
+        for row, result in done:
+            self._record(row, result)

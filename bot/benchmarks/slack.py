@@ -100,7 +100,7 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     if not users:
         raise CommandError("the demo population has no Slack users")
     config = workdir / "bench.toml"
-    # Only the Slack app: no reminder waves and no mail sink in the measurement.
+    # Only the Slack app: no reminder waves, no email channel and no mail sink in the measurement.
     config.write_text(f'[serve]\nstate_dir = "{workdir / "var"}"\nmail_sink = ""\n\n[slack]\ncalls_per_second = 0\n'
                       'delivery_concurrency = 16\nturn_process = true\n')
     slack = await LocalSlack().start()
@@ -111,7 +111,7 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
     log = (workdir / "serve.log").open("w")
     child = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--db", str(db_path), "--config", str(config),
                               "--slack-mode", "http", "--slack-port", str(port), "--log-level", "WARNING",
-                              "--no-reminders"],
+                              "--no-reminders", "--no-email"],
                              env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     sent: dict[str, float] = {}
@@ -181,6 +181,8 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
             child.kill()
         log.close()
         await slack.stop()
+    errors = sum(1 for line in (workdir / "serve.log").read_text(errors="replace").splitlines()
+                 if " ERROR " in line)
     server_cpu = resource.getrusage(resource.RUSAGE_CHILDREN)
     answered = {c.params.get("thread_ts"): c.at for c in slack.of("chat.postMessage")}
     measured = [t for t in sent if int(t.split(".")[1]) >= WARM_UP]
@@ -197,6 +199,7 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
             "cpu_ms_per_event": {"server": {p: round((c - cpu_at_start.get(p, 0.0)) * 1000 / events, 2)
                                             for p, c in cpu_at_end.items()},
                                  "bench": round((time.process_time() - bench_before) * 1000 / events, 2)},
+            "serve_log_errors": errors,
             "calls": dict(__import__("collections").Counter(c.method for c in slack.calls))}
 
 

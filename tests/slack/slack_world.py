@@ -140,7 +140,8 @@ async def start_app(db_path: Path, clock: Any, slack: LocalSlack, monkeypatch: p
         monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
     settings = load_settings().with_overrides(db_path=db_path)
     slack_section = {**settings.section("slack"), "calls_per_second": overrides.pop("calls_per_second", 0.0),
-                     "watchdog_seconds": overrides.pop("watchdog_seconds", 30.0)}
+                     "watchdog_seconds": overrides.pop("watchdog_seconds", 30.0),
+                     "turn_process": overrides.pop("turn_process", False)}
     settings = dataclasses.replace(settings, raw={**settings.raw, "slack": slack_section})
     connections = Connections(db_path)
     conversation = Conversation(connections, settings, clock=clock)

@@ -19,3 +19,22 @@ async def test_a_dm_answered_by_the_turn_process_is_posted_once_in_the_dm(db_pat
         assert app.deps.turns.fallbacks == 0
     finally:
         await app.close()
+
+
+async def test_a_dm_is_still_answered_once_when_the_turn_process_was_killed(db_path, slack, monkeypatch, tmp_path):
+    import asyncio
+
+    clock = DemoClock.starting(core_world.START)
+    app = await start_app(db_path, clock, slack, monkeypatch, tmp_path, turn_process=True)
+    try:
+        process = app.deps.turns.process
+        process.kill()
+        await asyncio.to_thread(process.join, 10)
+        await app.dm("when is the election deadline?")
+        (post,) = await app.slack.wait_for("chat.postMessage", timeout=30)
+        assert post.params["blocks"][0]["text"]["text"] == "From Q21 of the Notice:"
+        await app.settle()
+        assert len(app.slack.of("chat.postMessage")) == 1
+        assert app.deps.turns.health()["turn_process"] == "off"
+    finally:
+        await app.close()

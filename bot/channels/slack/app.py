@@ -196,7 +196,7 @@ class SlackInbound:
             await self.inbound.flush()
             self.inbound.close()
             if self.deps.turns is not None:
-                await asyncio.to_thread(self.deps.turns.close)
+                await self.deps.turns.aclose()
             if stop.is_set():
                 await self.deps.api.aclose()
 

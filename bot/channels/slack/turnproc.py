@@ -8,19 +8,25 @@ better than one. In a process of its own the turn has an interpreter to itself.
 One process, not a pool: a turn is one write transaction (BEGIN IMMEDIATE) for the
 whole of it, so a second process would only wait for the first's lock. The process
 opens its own connection to the same database and builds its own Conversation from
-the same settings and clock; the Incoming goes over, the Response comes back (both
-small dataclasses). Nothing about delivery changes: the turn commits its outbox rows
-as before, and this process wakes the Slack worker when there are any. If the turn
-process cannot start or dies, the turn runs here, in a thread, as without it.
+the same settings and clock; the Incoming goes over a pipe, the Response comes back
+(both small dataclasses). The pipe is read by the event loop itself (add_reader), and
+in the turn process by a thread that only queues what comes in, so neither side ever
+waits for the other to read: no thread hops per turn, as concurrent.futures' pools
+need. Nothing about delivery changes: the turn commits its outbox rows as before,
+and this process wakes the Slack worker when there are any. If the turn process
+cannot start or dies, the turn runs here, in a thread, as without it; the core's
+ledger answers a message id once, so a turn the dead process had committed is not
+answered twice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import queue
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -29,29 +35,46 @@ from handlers.messages import Incoming, Response
 log = logging.getLogger("sotp.slack.turns")
 
 START_TIMEOUT = 120.0        # seconds the process may take to import and load the knowledge
+STOP_TIMEOUT = 10.0
 
-_conversation: Any = None    # the turn process's own Conversation
 
-
-def _start(db_path: str, settings: Any, clock: Callable[[], Any], level: int, log_file: str | None) -> None:
-    """The process's initializer: logging as the service's, a connection and a Conversation of its own."""
+def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], level: int,
+           log_file: str | None) -> None:
+    """The turn process: (id, incoming, remember) in, (id, response or None, error) out, until None."""
     from bot import logs
     from bot.db import Connections
     from handlers.core import Conversation
 
-    global _conversation
     logs.configure(level, log_file=log_file)
-    _conversation = Conversation(Connections(Path(db_path), create=False), settings, clock=clock)
+    conversation = Conversation(Connections(Path(db_path), create=False), settings, clock=clock)
+    conversation.assistant          # the knowledge is built lazily: before the first asker, not for them
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                item = conn.recv()
+                inbox.put(item)
+                if item is None:
+                    return
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    threading.Thread(target=read, name="turn-inbox", daemon=True).start()
+    conn.send(("ready", None, None))
+    while True:
+        item = inbox.get()
+        if item is None:
+            return
+        number, incoming, remember = item
+        try:
+            conn.send((number, conversation.handle(incoming, remember=remember), None))
+        except Exception as exc:          # not the turn (its own errors are answered): the pipe or a pickle
+            conn.send((number, None, f"{type(exc).__name__}: {exc}"))
 
 
-def _ready() -> bool:
-    """Loads what the first turn would (the knowledge is built lazily), so that no asker waits for it."""
-    _conversation.assistant
-    return True
-
-
-def _turn(incoming: Incoming, remember: bool) -> Response:
-    return _conversation.handle(incoming, remember=remember)
+class TurnProcessGone(Exception):
+    """The turn process died or could not be reached: the turn runs in this process instead."""
 
 
 class TurnProcess:
@@ -61,42 +84,89 @@ class TurnProcess:
         self.conversation = conversation          # this process's: wakers, and the fallback
         self.settings = settings
         self.log_file = log_file
-        self.pool: ProcessPoolExecutor | None = None
+        self.process: Any = None
+        self.conn: Any = None
         self.fallbacks = 0
-
-    def _new_pool(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_start,
-            initargs=(str(self.conversation.connections.path), self.settings, self.conversation.clock,
-                      logging.getLogger().getEffectiveLevel(), self.log_file))
+        self._numbers = itertools.count(1)
+        self._waiting: dict[Any, asyncio.Future[Any]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closing = False
 
     async def start(self) -> bool:
         """Start the process and wait until it has loaded the knowledge; False: turns run here."""
-        loop = asyncio.get_running_loop()
+        self._loop = asyncio.get_running_loop()
+        self._closing = False
+        context = multiprocessing.get_context("spawn")   # spawn: the service has threads a fork would copy
         try:
-            self.pool = self._new_pool()
-            await asyncio.wait_for(loop.run_in_executor(self.pool, _ready), START_TIMEOUT)
-            log.info("turn process ready")
+            ours, theirs = context.Pipe(duplex=True)
+            self.process = context.Process(
+                target=_serve, name="sotp-turns", daemon=True,
+                args=(theirs, str(self.conversation.connections.path), self.settings, self.conversation.clock,
+                      logging.getLogger().getEffectiveLevel(), self.log_file))
+            self.process.start()
+            theirs.close()
+            self.conn = ours
+            ready = self._loop.create_future()
+            self._waiting["ready"] = ready
+            self._loop.add_reader(ours.fileno(), self._readable)
+            await asyncio.wait_for(ready, START_TIMEOUT)
+            log.info("turn process ready pid=%s", self.process.pid)
             return True
         except Exception as exc:
             log.warning("turn process unavailable (%s: %s): turns run in this process", type(exc).__name__, exc)
-            self.close()
+            self._gone()
             return False
 
-    async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
-        pool = self.pool
-        if pool is None:
-            return await self.conversation.ahandle(incoming, remember=remember)
+    def _readable(self) -> None:
+        """Every answer the pipe holds now (the event loop's reader callback)."""
         try:
-            response: Response = await asyncio.get_running_loop().run_in_executor(pool, _turn, incoming, remember)
-        except BrokenProcessPool as exc:
-            # The process died (a kill, out of memory): this turn runs here; the next starts a new process.
-            # The core's ledger answers a message id once, so a turn it had committed is not answered twice.
-            log.warning("turn process died (%s): turn %s runs in this process", exc, incoming.message_id)
+            while self.conn is not None and self.conn.poll():
+                number, response, error = self.conn.recv()
+                waiter = self._waiting.pop(number, None)
+                if waiter is None or waiter.done():
+                    continue
+                if error is not None:
+                    waiter.set_exception(TurnProcessGone(error))
+                else:
+                    waiter.set_result(response)
+        except (EOFError, OSError) as exc:
+            if not self._closing:
+                log.warning("turn process died (%s): its turns run in this process", type(exc).__name__)
+            self._gone()
+
+    def _gone(self) -> None:
+        """No process any more: every turn it still owed runs here."""
+        conn, self.conn = self.conn, None
+        if conn is not None:
+            if self._loop is not None:
+                try:
+                    self._loop.remove_reader(conn.fileno())
+                except (OSError, ValueError):
+                    pass
+            conn.close()
+        waiting, self._waiting = self._waiting, {}
+        for waiter in waiting.values():
+            if not waiter.done():
+                waiter.set_exception(TurnProcessGone("the turn process is gone"))
+        process, self.process = self.process, None
+        if process is not None and process.is_alive():
+            process.terminate()
+
+    async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
+        if self.conn is None:
+            return await self.conversation.ahandle(incoming, remember=remember)
+        number = next(self._numbers)
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiting[number] = waiter
+        try:
+            self.conn.send((number, incoming, remember))
+            response: Response = await waiter
+        except (TurnProcessGone, OSError) as exc:
+            self._waiting.pop(number, None)
             self.fallbacks += 1
-            if self.pool is pool:
-                self.pool = self._new_pool()
-                pool.shutdown(wait=False, cancel_futures=True)
+            log.warning("turn %s runs in this process: %s", incoming.message_id, exc)
+            if self.conn is not None and not (self.process is not None and self.process.is_alive()):
+                self._gone()
             return await self.conversation.ahandle(incoming, remember=remember)
         if response.outbox_keys:
             # The core wakes only the workers of its own process; ours are here.
@@ -105,10 +175,18 @@ class TurnProcess:
                 waker()
         return response
 
-    def close(self) -> None:
-        pool, self.pool = self.pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=False)
+    async def aclose(self) -> None:
+        """Ask the process to finish (it answers what it was sent first), then wait for it."""
+        process, conn = self.process, self.conn
+        self._closing = True
+        if conn is not None:
+            try:
+                conn.send(None)
+            except OSError:
+                pass
+        if process is not None:
+            await asyncio.to_thread(process.join, STOP_TIMEOUT)
+        self._gone()
 
     def health(self) -> dict[str, Any]:
-        return {"turn_process": "running" if self.pool is not None else "off", "turn_fallbacks": self.fallbacks}
+        return {"turn_process": "running" if self.conn is not None else "off", "turn_fallbacks": self.fallbacks}

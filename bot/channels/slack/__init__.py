@@ -76,7 +76,7 @@ def components(context: Any) -> list[Any]:
 
     deps, inbound, adapter = build(context)
     worker = SlackDeliveryWorker(context.connections, adapter, clock=context.clock,
-                            concurrency=deps.slack.delivery_concurrency)
+                                 concurrency=deps.slack.delivery_concurrency)
     parts: list[Any] = [inbound, WorkerComponent(worker, context)]
     if deps.slack.staff_channel:
         parts.append(StaffPlanner(deps))

@@ -16,7 +16,7 @@ import logging
 import multiprocessing
 import os
 import threading
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from pathlib import Path
@@ -106,6 +106,12 @@ def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float =
     finally:
         db.close()
     return None if curve is None else render(curve)
+
+
+def submit_for(db_path: str | Path, settings: Any, employee_id: str) -> Future[bytes | None]:
+    """draw_for's work as the chart process's future, for asyncio.wrap_future: no thread of
+    the caller waits for the chart (a service's default pool has a handful, every other task needs them)."""
+    return _executor().submit(_draw_employee, str(db_path), settings, employee_id)
 
 
 def shutdown() -> None:

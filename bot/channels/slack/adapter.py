@@ -47,6 +47,7 @@ PERMANENT = frozenset({
 # Why an ephemeral message could not be shown in the channel: the asker's DM gets it instead.
 EPHEMERAL_ELSEWHERE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
 RESPONSE_URL_LIFETIME = timedelta(minutes=25)   # Slack keeps a response_url for 30 minutes
+CHART_TIMEOUT = 60.0
 PERSONAL_INTENTS = frozenset({"estimate", "eligibility", "election"})
 
 
@@ -58,6 +59,7 @@ class SlackAdapter:
         self.words = deps.style.words
         self.staff_lead = deps.conversation.t.text("staff.lead")
         self.ephemeral_fallbacks = 0
+        self._charts = asyncio.Semaphore(1)     # the chart process draws one at a time: wait here, not there
 
     async def aclose(self) -> None:
         """The client belongs to the Slack component, which closes it when the service stops."""
@@ -184,7 +186,7 @@ class SlackAdapter:
 
     async def _chart(self, row: OutboxRow) -> DeliveryResult:
         """The employee's Total Payment chart, uploaded to their DM with the app and nowhere else."""
-        from bot.charts.png import FILENAME, for_employee
+        from bot.charts.png import FILENAME
 
         employee_id = (row.payload.get("chart") or {}).get("employee_id")
         if not employee_id or employee_id != row.employee_id:
@@ -192,8 +194,8 @@ class SlackAdapter:
         user = row.recipient
         if not user.startswith(("U", "W")):
             return Failed("refused: a chart goes only to a person's DM")
-        png = await asyncio.to_thread(lambda: for_employee(self.deps.connections.db(), self.deps.settings,
-                                                           employee_id, separate_process=True))
+        async with self._charts:
+            png = await self._draw(employee_id)
         if png is None:
             return Sent("no chart")
         channel = await self._dm_of(user, row.payload.get("conversation"))
@@ -202,6 +204,21 @@ class SlackAdapter:
             alt_txt=self.words.text("chart.alt"), initial_comment=self.words.text("chart.comment"))
         file = answer.get("file") or {}
         return Sent(str(file.get("id") or ""))
+
+    async def _draw(self, employee_id: str) -> bytes | None:
+        """The PNG from the chart process, awaited without holding a thread: a chart waiting there (a
+        second or more when the machine is busy) held one of the default pool's few threads, and
+        several at once stalled every store, claim and lookup of the app behind them."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        from bot.charts import pool
+
+        path, settings = self.deps.connections.path, self.deps.settings
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(pool.submit_for(path, settings, employee_id)),
+                                          CHART_TIMEOUT)
+        except (BrokenProcessPool, OSError):
+            return await asyncio.to_thread(pool.draw_for, path, settings, employee_id)
 
     async def _dm_of(self, user_id: str, conversation: str | None) -> str:
         """The DM channel id (a file needs one: a user id will not do), opened once if not known yet."""

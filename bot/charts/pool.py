@@ -26,9 +26,9 @@ from bot.calc.curve import PaymentCurve
 
 log = logging.getLogger(__name__)
 
-# The chart process runs at a lower CPU priority: on a busy machine a chart (a background row, sent
+# The chart process runs at the lowest CPU priority: on a busy machine a chart (a background row, sent
 # after the text answers) takes the CPU the answers leave, instead of a core of its own beside them.
-NICENESS = 10
+NICENESS = 19
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None

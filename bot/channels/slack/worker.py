@@ -79,9 +79,9 @@ class SlackDeliveryWorker(DeliveryWorker):
             await recorder
         log.info("delivery worker stopped channel=%s", self.channel)
 
-    @staticmethod
-    async def _wait(stop: asyncio.Event, event: asyncio.Event) -> None:
-        await nap(event, stop, None, None, 5.0)  # type: ignore[arg-type]
+    async def _wait(self, stop: asyncio.Event, event: asyncio.Event) -> None:
+        # idle_poll at most: a row deferred meanwhile (a RetryAfter) becomes due without a wake.
+        await nap(event, stop, None, None, self.idle_poll)  # type: ignore[arg-type]
 
     async def _send(self, row: OutboxRow) -> None:
         try:
@@ -110,6 +110,8 @@ class SlackDeliveryWorker(DeliveryWorker):
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.error("delivery worker channel=%s: could not record %d results: %s", self.channel,
                           len(done), self.last_error)
+            if self._event is not None:
+                self._event.set()       # a recorded result may have made rows due (or released claims)
 
     def _record_all(self, done: list[tuple[OutboxRow, DeliveryResult]]) -> None:
         """One transaction for all; if it fails, each on its own, so one bad row costs the others nothing."""

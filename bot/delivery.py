@@ -51,6 +51,17 @@ class ChannelAdapter(Protocol):
     async def aclose(self) -> None: ...
 
 
+async def attempt(adapter: ChannelAdapter, row: OutboxRow, channel: str) -> DeliveryResult:
+    """adapter.deliver(row), where an adapter bug or an unexpected transport error is a retry later."""
+    try:
+        result: DeliveryResult = await adapter.deliver(row)
+    except Exception as exc:
+        log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", channel, row.id, row.key,
+                    type(exc).__name__, exc)
+        result = RetryAfter(f"{type(exc).__name__}: {exc}")
+    return result
+
+
 async def nap(wake: asyncio.Event, stop: asyncio.Event, due: datetime | None, now: datetime,
               idle_poll: float) -> None:
     """Sleep until woken, stopped, the next row is due, or idle_poll seconds: a worker's idle wait."""
@@ -143,12 +154,7 @@ class DeliveryWorker:
         return len(rows)
 
     async def _deliver(self, row: OutboxRow) -> None:
-        try:
-            result: DeliveryResult = await self.adapter.deliver(row)
-        except Exception as exc:   # an adapter bug or an unexpected transport error: try again later
-            log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", self.channel, row.id, row.key,
-                        type(exc).__name__, exc)
-            result = RetryAfter(f"{type(exc).__name__}: {exc}")
+        result = await attempt(self.adapter, row, self.channel)
         await asyncio.to_thread(self._record, row, result)
 
     def _record(self, row: OutboxRow, result: DeliveryResult) -> None:

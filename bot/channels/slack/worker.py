@@ -22,7 +22,7 @@ import asyncio
 import logging
 
 from bot.db import write_transaction
-from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, nap
+from bot.delivery import DeliveryResult, DeliveryWorker, attempt, nap
 from bot.outbox import OutboxRow
 
 log = logging.getLogger("sotp.slack.worker")
@@ -84,12 +84,7 @@ class SlackDeliveryWorker(DeliveryWorker):
         await nap(event, stop, None, None, self.idle_poll)  # type: ignore[arg-type]
 
     async def _send(self, row: OutboxRow) -> None:
-        try:
-            result: DeliveryResult = await self.adapter.deliver(row)
-        except Exception as exc:   # an adapter bug or an unexpected transport error: try again later
-            log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", self.channel, row.id, row.key,
-                        type(exc).__name__, exc)
-            result = RetryAfter(f"{type(exc).__name__}: {exc}")
+        result = await attempt(self.adapter, row, self.channel)
         self._results.append((row, result))
         self._recorded.set()
         self._slot.set()

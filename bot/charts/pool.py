@@ -77,12 +77,17 @@ def _reader(db_path: str) -> Any:
     return db
 
 
-def _draw_employee(db_path: str, settings: Any, employee_id: str) -> bytes | None:
-    """In the chart process: the employee's points read from the database, then drawn."""
+def _draw_with(db: Any, settings: Any, employee_id: str) -> bytes | None:
+    """The employee's points read through db, then drawn (None where the grid cannot draw them)."""
     from bot.charts.png import _curve_or_none, render
 
-    curve = _curve_or_none(_reader(db_path), settings, employee_id)
+    curve = _curve_or_none(db, settings, employee_id)
     return None if curve is None else render(curve)
+
+
+def _draw_employee(db_path: str, settings: Any, employee_id: str) -> bytes | None:
+    """In the chart process, through its own read-only connection."""
+    return _draw_with(_reader(db_path), settings, employee_id)
 
 
 def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float = 60.0) -> bytes | None:
@@ -92,20 +97,18 @@ def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float =
     """
     global _pool
     try:
-        return _executor().submit(_draw_employee, str(db_path), settings, employee_id).result(timeout=timeout)
+        return submit_for(db_path, settings, employee_id).result(timeout=timeout)
     except (BrokenProcessPool, OSError) as exc:
         log.warning("chart process unavailable (%s): drawing the chart in this process", exc)
         with _lock:
             _pool = None
-    from bot.charts.png import _curve_or_none, render
     from bot.db import connect_read_only
 
     db = connect_read_only(db_path)        # this thread's own: a connection is never shared between threads
     try:
-        curve = _curve_or_none(db, settings, employee_id)
+        return _draw_with(db, settings, employee_id)
     finally:
         db.close()
-    return None if curve is None else render(curve)
 
 
 def submit_for(db_path: str | Path, settings: Any, employee_id: str) -> Future[bytes | None]:

@@ -24,6 +24,14 @@ class ConfigError(ValueError):
     """A configuration value a person must fix; the message says which and why."""
 
 
+def config_flag(section: Mapping[str, Any], table: str, key: str, default: bool) -> bool:
+    """A true/false setting of a config table; anything else is refused with the setting named."""
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{table}.{key}: expected true or false, got {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Mapping
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, config_flag
 
 EXTENSION = "extension"
 _OFFSET = re.compile(r"^([1-9]\d*)([dhm])$")
@@ -56,19 +56,12 @@ class ReminderSettings:
         kinds.sort(key=offset_of, reverse=True)
         return cls(
             schedule=tuple(kinds),
-            enabled=_flag(section, "enabled", True),
-            slack=_flag(section, "slack", True),
+            enabled=config_flag(section, "reminders", "enabled", True),
+            slack=config_flag(section, "reminders", "slack", True),
             interval_seconds=_positive(section, "interval_seconds", 60, float),
             batch_size=int(_positive(section, "batch_size", 1000, int)),
             time_zones=_zones(section.get("time_zones", {})),
         )
-
-
-def _flag(section: Mapping[str, Any], key: str, default: bool) -> bool:
-    value = section.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"reminders.{key}: expected true or false, got {value!r}")
-    return value
 
 
 def _positive(section: Mapping[str, Any], key: str, default: float, kind: type) -> float:

@@ -47,3 +47,17 @@ def test_sotp_bench_slack_reports_throughput_and_latency():
     result = json.loads(out.stdout)
     assert result["events"] == 10 and set(result["latency_ms"]) == {"median", "p99", "max"}
     assert result["events_per_second"] > 0
+
+
+def test_the_turn_process_is_off_unless_the_config_turns_it_on(tmp_path):
+    assert slack_settings(load_settings(), None, ENV).turn_process is False
+    on = tmp_path / "on.toml"
+    on.write_text("[slack]\nturn_process = true\n")
+    assert slack_settings(load_settings(on), None, ENV).turn_process is True
+
+
+def test_a_turn_process_setting_that_is_not_true_or_false_is_refused_by_name(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[slack]\nturn_process = "sometimes"\n')
+    with pytest.raises(ConfigError, match=r"slack.turn_process: expected true or false, got 'sometimes'"):
+        slack_settings(load_settings(bad), None, ENV)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, config_flag
 
 ENV = {"bot_token": "SLACK_BOT_TOKEN", "signing_secret": "SLACK_SIGNING_SECRET",
        "app_token": "SLACK_APP_TOKEN", "api_url": "SLACK_API_URL"}
@@ -71,15 +71,6 @@ def _number(raw: Mapping[str, Any], key: str, kind: type, minimum: float) -> Any
     return value
 
 
-def _flag(raw: Mapping[str, Any], key: str) -> bool:
-    value = raw.get(key, False)
-    if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no", ""):
-        return value.strip().lower() in ("true", "1", "yes")
-    if not isinstance(value, bool):
-        raise ConfigError(f"slack.{key}: expected true or false, got {value!r}")
-    return value
-
-
 def slack_settings(settings: Settings, args: argparse.Namespace | None = None,
                    environ: Mapping[str, str] | None = None) -> SlackSettings:
     """Merge the [slack] section, the environment and the flags; raise ConfigError naming a bad setting."""
@@ -110,7 +101,7 @@ def slack_settings(settings: Settings, args: argparse.Namespace | None = None,
         staff_channel=staff_channel, staff=_ids(raw.get("staff", []), "slack.staff"),
         calls_per_second=_number(raw, "calls_per_second", float, 0), burst=_number(raw, "burst", int, 1),
         delivery_concurrency=_number(raw, "delivery_concurrency", int, 1),
-        turn_process=_flag(raw, "turn_process"),
+        turn_process=config_flag(raw, "slack", "turn_process", False),
         identity_ttl_hours=_number(raw, "identity_ttl_hours", float, 0),
         watchdog_seconds=_number(raw, "watchdog_seconds", float, 0.1),
         notice_url=str(raw.get("notice_url") or ""), tool_url=str(raw.get("tool_url") or ""),

@@ -46,6 +46,7 @@ def _px(points: float) -> float:
 
 
 TICK_LENGTH, TICK_PAD, TITLE_PAD, LABEL_PAD = _px(3.5), _px(3.5), _px(6.0), _px(4.0)
+DASH = (_px(3.7) * SCALE, _px(1.6) * SCALE)   # the $20,000 line's dash and gap (matplotlib's "--")
 
 
 def title(curve: PaymentCurve) -> str:
@@ -143,8 +144,7 @@ def _plot_area(curve: PaymentCurve, scale: _Scale, xticks: Sequence[float], ytic
     for v in yticks:
         draw.line([(0, scale.y(v)), (w, scale.y(v))], fill=GRID_COLOUR, width=grid)
     limit_width = round(_px(1) * SCALE)
-    _dashes(draw, scale.y(float(ALL_UPFRONT_LIMIT)), 0, w, limit_width, LIMIT_COLOUR, _px(3.7) * SCALE,
-            _px(1.6) * SCALE)
+    _dashes(draw, scale.y(float(ALL_UPFRONT_LIMIT)), 0, w, limit_width, LIMIT_COLOUR, *DASH)
     line_width = round(_px(2) * SCALE)
     draw.line(list(zip(xs, totals)), fill=TOTAL_COLOUR, width=line_width, joint="curve")
     radius = _px(5) / 2 * SCALE
@@ -163,8 +163,7 @@ def _plot_area(curve: PaymentCurve, scale: _Scale, xticks: Sequence[float], ytic
         elif kind == "total":
             draw.line([(key_left, cy), (key_left + key_length, cy)], fill=TOTAL_COLOUR, width=line_width)
         elif kind == "limit":
-            _dashes(draw, cy, key_left, key_left + key_length, limit_width, LIMIT_COLOUR, _px(3.7) * SCALE,
-                    _px(1.6) * SCALE)
+            _dashes(draw, cy, key_left, key_left + key_length, limit_width, LIMIT_COLOUR, *DASH)
         else:
             cx = key_left + key_length / 2
             draw.ellipse([cx - radius, cy - radius, cx + radius, cy + radius], fill=TABLE_COLOUR)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
 import subprocess
 import tempfile
@@ -26,6 +25,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.benchmarks.procfs import load_average, tree_cpu
 from bot.channels.email.__main__ import free_port, spawn, wait_listening
 from bot.channels.email.parse import read_headers
 from bot.commands._common import CommandError, emit_json, json_parent
@@ -118,29 +118,6 @@ async def _send_all(port: int, messages: list[EmailMessage], connections: int, r
 Spawn = Callable[[Path, Path, str, str, Path], "subprocess.Popen[bytes]"]
 
 
-def _cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) of a process and its live children, from /proc (None where there is none).
-
-    On a shared machine the wall-clock figures depend on the other load; the CPU a
-    message costs does not, so it is reported beside them.
-    """
-    try:
-        ticks = os.sysconf("SC_CLK_TCK")
-        total = 0
-        pids = [pid]
-        while pids:
-            current = pids.pop()
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])          # utime, stime
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = task / "children"
-                if children.exists():
-                    pids.extend(int(c) for c in children.read_text().split())
-        return total / ticks
-    except (OSError, ValueError, IndexError):
-        return None
-
-
 async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, config_extra: str = "") -> dict[str, Any]:
     """Send args.messages questions to a gateway that start() runs, and time each reply (see the module doc)."""
     from aiosmtpd.smtp import SMTP
@@ -167,7 +144,8 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
         messages = _questions(args.messages, senders)
         started: dict[str, float] = {}
         accepted: dict[str, float] = {}
-        cpu_before = _cpu_seconds(proc.pid)
+        before = tree_cpu(proc.pid)
+        cpu_before = sum(before.values()) if before else None
         t0 = time.perf_counter()
         await _send_all(port, messages, args.connections, args.rate, started, accepted)
         sent_at = time.perf_counter()
@@ -179,7 +157,8 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
             except asyncio.TimeoutError:
                 break
         await asyncio.sleep(1.0)          # a late duplicate would arrive now
-        cpu = _cpu_seconds(proc.pid)
+        after = tree_cpu(proc.pid)
+        cpu = sum(after.values()) if after else None
     finally:
         proc.terminate()
         try:
@@ -208,16 +187,9 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
                        "max": round(latencies[-1], 1) if latencies else None},
         "gateway_cpu_ms_per_message": (round((cpu - cpu_before) * 1000 / len(messages), 2)
                                        if cpu is not None and cpu_before is not None else None),
-        "load_average": _load_average(),
+        "load_average": load_average(),
         "gateway_exit": proc.returncode,
     }
-
-
-def _load_average() -> str | None:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return None
 
 
 def run(args: argparse.Namespace) -> int:

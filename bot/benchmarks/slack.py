@@ -22,9 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bot.benchmarks.procfs import tree_cpu
 from bot.commands._common import CommandError, emit_json, json_parent
 
 # Questions of several kinds (the Notice, figures, procedure); our own wording, not the dev set's.
@@ -64,25 +66,6 @@ def _percentile(values: list[float], q: float) -> float:
     k = (len(ordered) - 1) * q
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def _process_cpu(pid: int) -> dict[str, float]:
-    """CPU seconds of a process and each of its descendants (Linux /proc; empty elsewhere), by pid."""
-    out: dict[str, float] = {}
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    todo = [pid]
-    while todo:
-        current = todo.pop()
-        try:
-            stat = Path(f"/proc/{current}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
-            out[str(current)] = round((int(fields[11]) + int(fields[12])) / tick, 2)
-            for task in Path(f"/proc/{current}/task").iterdir():
-                children = (task / "children").read_text().split()
-                todo.extend(int(c) for c in children)
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
 
 
 async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
@@ -166,13 +149,13 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
             await burst(0, WARM_UP)
             await slack.wait_for("chat.postMessage", WARM_UP, timeout=60)
             before = len(slack.of("chat.postMessage"))
-            cpu_before = _process_cpu(child.pid)
+            cpu_before = tree_cpu(child.pid)
             bench_before = time.process_time()
             first = time.perf_counter()
             await burst(WARM_UP, events)
             await slack.wait_for("chat.postMessage", before + events, timeout=max(60.0, events / 20))
         cpu_at_start = cpu_before
-        cpu_at_end = _process_cpu(child.pid)
+        cpu_at_end = tree_cpu(child.pid)
     finally:
         child.send_signal(signal.SIGTERM)
         try:
@@ -200,7 +183,7 @@ async def _measure(events: int, rate: float, workdir: Path) -> dict[str, Any]:
                                             for p, c in cpu_at_end.items()},
                                  "bench": round((time.process_time() - bench_before) * 1000 / events, 2)},
             "serve_log_errors": errors,
-            "calls": dict(__import__("collections").Counter(c.method for c in slack.calls))}
+            "calls": dict(Counter(c.method for c in slack.calls))}
 
 
 def run(args: argparse.Namespace) -> int:

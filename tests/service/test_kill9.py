@@ -322,10 +322,11 @@ def test_kill_minus_nine_under_slack_events_answers_each_acked_event_and_loses_n
     reminders = [r for r in sent if r.kind == "reminder"]
     reminder_posts = [p for p in posts if not p.get("thread_ts")]
     # Slack cannot make "chat.postMessage said ok" and "marked sent" one step: a kill between them posts the
-    # row again. That can happen at most for the two rows in flight at each kill.
+    # row again. That can happen at most for the rows in flight at each kill: the worker holds a slot until
+    # its result is recorded, and has delivery_concurrency (2 here) for answers and as many for charts.
     resent = sum(answers.values()) - len(answers) + len(reminder_posts) - len(reminders)
     print(f"slack: {len(acked)} events acked and answered, {len(reminders)} reminders, {resent} posted again")
-    assert 0 <= resent <= 2 * ROUNDS
+    assert 0 <= resent <= 2 * 2 * ROUNDS
     assert db.conn.execute("SELECT count(*) FROM slack_inbound WHERE status != 'done'").fetchone() == (0,)
     assert db.conn.execute("SELECT count(*) FROM slack_inbound").fetchone() == (len(acked),)
     assert db.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

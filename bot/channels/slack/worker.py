@@ -32,8 +32,9 @@ class SlackDeliveryWorker(DeliveryWorker):
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._event = asyncio.Event()
-        self._slot = asyncio.Event()                       # a delivery finished: a slot is free
+        self._slot = asyncio.Event()                       # a delivery was recorded: a slot is free
         self._results: list[tuple[OutboxRow, DeliveryResult]] = []
+        self._written: asyncio.Event = asyncio.Event()     # set (and replaced) after each record
         self._recorded = asyncio.Event()
         self._stopping = False
         in_flight: set[asyncio.Task[None]] = set()
@@ -84,9 +85,13 @@ class SlackDeliveryWorker(DeliveryWorker):
         await nap(event, stop, None, None, self.idle_poll)  # type: ignore[arg-type]
 
     async def _send(self, row: OutboxRow) -> None:
+        """Deliver, then hold the slot until the result is recorded: a row Slack has taken but the outbox
+        does not yet call sent is one a kill posts again, so there are never more than the slots."""
         result = await attempt(self.adapter, row, self.channel)
+        written = self._written
         self._results.append((row, result))
         self._recorded.set()
+        await written.wait()
         self._slot.set()
 
     async def _record_loop(self, stop: asyncio.Event) -> None:
@@ -99,12 +104,15 @@ class SlackDeliveryWorker(DeliveryWorker):
                 self._recorded.clear()
                 continue
             done, self._results = self._results, []
+            # Taken with the results: a row sent while these are written waits for the next record.
+            written, self._written = self._written, asyncio.Event()
             try:
                 await asyncio.to_thread(self._record_all, done)
             except Exception as exc:    # the claims expire and the rows are sent again: say so
                 self.last_error = f"{type(exc).__name__}: {exc}"
                 log.error("delivery worker channel=%s: could not record %d results: %s", self.channel,
                           len(done), self.last_error)
+            written.set()               # their slots are free now
             if self._event is not None:
                 self._event.set()       # a recorded result may have made rows due (or released claims)
 

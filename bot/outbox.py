@@ -11,16 +11,24 @@ token, so a worker whose claim expired (it died, or hung) changes nothing, and
 its row is claimed again and sent once. A row is marked sent only after the
 channel confirmed it; temporary failures back off exponentially with jitter;
 permanent failures (and rows out of attempts) are recorded in the audit trail.
+
+A reminder wave's texts are a few dozen shared paragraphs around each employee's
+own: such a row's payload carries `text_parts` instead of `text` (its own
+paragraphs literally, the shared ones as {"sha256": ...} of a row of
+`outbox_parts`, written in the same transaction and never changed), and every
+row read back from here has its `text` put together again, so the channels see
+the payload the planner meant, whole.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import sqlite_utils
 
@@ -77,6 +85,16 @@ UPDATE outbox SET priority = CASE kind {" ".join(f"WHEN '{k}' THEN {v}" for k, v
 DROP INDEX IF EXISTS outbox_due;
 CREATE INDEX outbox_due ON outbox (channel, priority, not_before) WHERE status = 'pending';
 """
+
+# Migration 18: shared paragraphs of many rows' texts, stored once, by the SHA-256 of their UTF-8.
+PARTS_SCHEMA = """
+CREATE TABLE outbox_parts (
+    sha256 TEXT PRIMARY KEY,
+    text   TEXT NOT NULL
+);
+"""
+TEXT_PARTS = "text_parts"       # a payload key: its text, paragraphs literal or by reference, in order
+PART_SEPARATOR = "\n\n"       # between the paragraphs of a text
 
 _COLUMNS = ("id, key, channel, recipient, employee_id, kind, ticket_number, payload, status, not_before, "
             "created_at, attempts, claim_token, claimed_until, last_error, sent_at, provider_ref")
@@ -148,16 +166,57 @@ class Depth:
     by_channel: dict[str, int] = field(default_factory=dict)
 
 
-def _row(values: Sequence[Any]) -> OutboxRow:
+def part_digest(text: str) -> str:
+    """The name of a shared paragraph in outbox_parts (and in a payload's text_parts)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def part_ref(digest: str) -> dict[str, str]:
+    """A reference to a shared paragraph, as an element of a payload's text_parts."""
+    return {"sha256": digest}
+
+
+# Paragraphs read from outbox_parts, by digest: content-addressed and never changed, so any
+# process may keep them (a worker delivering a wave reads each of a few dozen once).
+_PARTS_READ: dict[str, str] = {}
+_PARTS_READ_LIMIT = 4096
+
+
+def _row(values: Sequence[Any], db: sqlite_utils.Database) -> OutboxRow:
     (row_id, key, channel, recipient, employee_id, kind, ticket_number, payload, status, not_before,
      created_at, attempts, token, until, error, sent_at, ref) = values
+    data = json.loads(payload)
+    if TEXT_PARTS in data:
+        data = _whole(data, db, row_id)
     return OutboxRow(
         id=row_id, key=key, channel=channel, recipient=recipient, employee_id=employee_id, kind=kind,
-        ticket=None if ticket_number is None else f"CC-{ticket_number:06d}", payload=json.loads(payload),
+        ticket=None if ticket_number is None else f"CC-{ticket_number:06d}", payload=data,
         status=status, not_before=from_db(not_before), created_at=from_db(created_at), attempts=attempts,
         claim_token=token, claimed_until=optional_from_db(until), last_error=error,
         sent_at=optional_from_db(sent_at), provider_ref=ref,
     )
+
+
+def _whole(payload: dict[str, Any], db: sqlite_utils.Database, row_id: int) -> dict[str, Any]:
+    """The payload with its text put together from text_parts (the payload the channels render)."""
+    pieces: list[str] = []
+    for part in payload[TEXT_PARTS]:
+        if isinstance(part, str):
+            pieces.append(part)
+            continue
+        digest = part["sha256"]
+        text = _PARTS_READ.get(digest)
+        if text is None:
+            found = db.conn.execute("SELECT text FROM outbox_parts WHERE sha256 = ?", (digest,)).fetchone()
+            if found is None:
+                raise OutboxError(f"outbox row {row_id}: its text part {digest} is not in outbox_parts")
+            if len(_PARTS_READ) >= _PARTS_READ_LIMIT:
+                _PARTS_READ.clear()
+            text = _PARTS_READ[digest] = found[0]
+        pieces.append(text)
+    whole = {k: v for k, v in payload.items() if k != TEXT_PARTS}
+    whole["text"] = PART_SEPARATOR.join(pieces)
+    return whole
 
 
 def _ticket_number(ticket: str | None) -> int | None:
@@ -215,13 +274,17 @@ class Outbox:
         cursor = self.db.conn.execute(self._INSERT, self._values(item, to_db(now)))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    _INSERT_PART = "INSERT INTO outbox_parts (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING"
+
     def enqueue_many(self, items: Sequence[Outbound], now: datetime, *,
-                     payloads: Sequence[str] | None = None) -> list[Outbound]:
+                     payloads: Sequence[str] | None = None, parts: Mapping[str, str] | None = None) -> list[Outbound]:
         """Add rows in one statement (a planner's batch); returns the ones added (keys new to the outbox).
 
         payloads: the items' payloads already encoded, each exactly payload_json(item.payload)
         (a planner composes a wave's texts from a few shared parts, and so their JSON too);
         encoded here when not given.
+        parts: digest -> text of every shared paragraph the rows' text_parts refer to (part_digest);
+        stored in the same transaction as the rows, once (a digest already stored is skipped).
 
         The same rules as enqueue(); runs in the caller's transaction (or its own), so
         the keys found already enqueued are exactly those skipped. A planner's batch is
@@ -235,7 +298,14 @@ class Outbox:
             if len(payloads) != len(items):
                 raise OutboxError(f"{len(items)} rows but {len(payloads)} encoded payloads")
             values = [self._values(item, stamp, encoded) for item, encoded in zip(items, payloads)]
+        stored_parts: list[tuple[str, str]] = []
+        for digest, text in (parts or {}).items():
+            if part_digest(text) != digest:
+                raise OutboxError(f"text part {digest} is not the SHA-256 of its text")
+            stored_parts.append((digest, text))
         with write_transaction(self.db):
+            if stored_parts:
+                self.db.conn.executemany(self._INSERT_PART, stored_parts)
             try:
                 with write_transaction(self.db):     # a savepoint: undone when some key was there
                     if self.db.conn.executemany(self._INSERT, values).rowcount == len(values):
@@ -281,7 +351,7 @@ class Outbox:
             f"RETURNING {_COLUMNS}",
             (token, to_db(now + lease), *params, limit),
         ).fetchall()
-        return sorted((_row(r) for r in rows), key=lambda r: (PRIORITY.get(r.kind, 1), r.not_before, r.id))
+        return sorted((_row(r, self.db) for r in rows), key=lambda r: (PRIORITY.get(r.kind, 1), r.not_before, r.id))
 
     def complete(self, row: OutboxRow, now: datetime, provider_ref: str | None = None) -> bool:
         """The channel confirmed delivery. False if the claim was lost (someone else owns the row now)."""
@@ -347,11 +417,11 @@ class Outbox:
         found = self.db.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (row_id,)).fetchone()
         if found is None:
             raise OutboxError(f"no outbox row {row_id}")
-        return _row(found)
+        return _row(found, self.db)
 
     def by_key(self, key: str) -> OutboxRow | None:
         found = self.db.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE key = ?", (key,)).fetchone()
-        return None if found is None else _row(found)
+        return None if found is None else _row(found, self.db)
 
     def rows(self, *, status: str | None = None, channel: str | None = None, kind: str | None = None,
              ticket: str | None = None, limit: int | None = None) -> Iterator[OutboxRow]:
@@ -377,7 +447,7 @@ class Outbox:
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         for values in self.db.conn.execute(sql, params):
-            yield _row(values)
+            yield _row(values, self.db)
 
     def next_due(self, channel: str) -> datetime | None:
         """When the earliest pending row of a channel becomes due (for a worker's sleep)."""

@@ -75,6 +75,8 @@ def _migrations() -> tuple[Migration, ...]:
                   _script(store.PERSON_GRANTS_INDEX)),
         Migration(16, "the Averaging Period's closing prices (sotp import closes)", _closes),
         Migration(17, "Slack: the inbound ledger (DMs, mentions and /sotp stored before the ack)", _slack_inbound),
+        Migration(18, "outbox: a wave's shared paragraphs stored once, referenced from its rows",
+                  _script(outbox.PARTS_SCHEMA)),
     )
 
 

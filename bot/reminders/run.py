@@ -33,7 +33,7 @@ from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.db import write_transaction
 from bot.elections import ElectionStatus, election_status
-from bot.outbox import Outbound, Outbox, payload_json
+from bot.outbox import TEXT_PARTS, Outbound, Outbox, part_digest, part_ref, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
 from bot.reminders import deadlines, plan, texts
@@ -159,52 +159,44 @@ class _Group:
     rows: list[tuple[texts.Message, Outbound, str]]
 
 
+# A text composed from paragraphs: its text_parts (outbox.TEXT_PARTS) and the JSON of each of their elements.
+Composed = tuple[list[Any], tuple[str, ...]]
+
+
 class PayloadEncoder:
-    """Payload JSON composed from the JSON of its text's paragraphs: exactly outbox.payload_json(payload).
+    """Payload JSON composed from the JSON of its text_parts' elements: exactly outbox.payload_json(payload).
 
     A wave's texts are a greeting and a record of the employee's own around a few dozen
-    distinct paragraphs; JSON escapes each character on its own, so the JSON of paragraphs
-    joined is the JSON of each paragraph joined (the separator's too), and each shared one
-    is encoded once instead of once per message. The rest of a payload ("text" sorts last
-    among its keys) is the same for every message of a kind and channel: encoded once too.
+    distinct paragraphs, which the outbox stores once (outbox_parts) and each row names by
+    reference (outbox.TEXT_PARTS). The JSON of a list is the JSON of its elements joined,
+    so a reference is encoded once per paragraph, not once per message; the rest of a
+    payload (text_parts sorts last among its keys) is the same for every message of a kind
+    and channel: encoded once too.
     """
 
-    SEPARATOR = "\n\n"
-    SEPARATOR_JSON = "\\n\\n"
-    _TEXT_TAIL = '"text": ""}'
-    CACHE_LIMIT = 4096
+    _PARTS_TAIL = f'"{TEXT_PARTS}": []}}'
 
     def __init__(self) -> None:
-        self._parts: dict[str, str] = {}
         self._heads: dict[tuple[Any, ...], str | None] = {}
 
     @staticmethod
     def own(text: str) -> str:
-        """The JSON of one message's own paragraph (a string's JSON without its quotes), not kept."""
-        return payload_json(text)[1:-1]
-
-    def shared(self, text: str) -> str:
-        """own(text), kept for the next messages that share the paragraph."""
-        encoded = self._parts.get(text)
-        if encoded is None:
-            if len(self._parts) > self.CACHE_LIMIT:
-                self._parts.clear()
-            encoded = self._parts[text] = self.own(text)
-        return encoded
+        """The JSON of one message's own paragraph (an element of its text_parts)."""
+        return payload_json(text)
 
     def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts_json: Sequence[str]) -> str:
-        """payload_json(payload), where payload["text"] is SEPARATOR.join(the paragraphs) and parts_json
-        their JSON (own() or shared() of each); head_key names everything in payload but its text."""
+        """payload_json(payload), where parts_json is the JSON of each element of payload[TEXT_PARTS];
+        head_key names everything in payload but its text_parts."""
         head = self._heads.get(head_key, "")
         if head == "":
-            rest = {k: v for k, v in payload.items() if k != "text"}
-            whole = payload_json({**rest, "text": ""})
-            head = self._heads[head_key] = (whole[:-len(self._TEXT_TAIL)] + '"text": "'
-                                            if all(k < "text" for k in rest) and whole.endswith(self._TEXT_TAIL)
+            rest = {k: v for k, v in payload.items() if k != TEXT_PARTS}
+            whole = payload_json({**rest, TEXT_PARTS: []})
+            head = self._heads[head_key] = (whole[:-2]
+                                            if all(k < TEXT_PARTS for k in rest) and whole.endswith(self._PARTS_TAIL)
                                             else None)
         if head is None:
             return payload_json(payload)
-        return f'{head}{self.SEPARATOR_JSON.join(parts_json)}"}}'
+        return f"{head}{', '.join(parts_json)}]}}"
 
 
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
@@ -313,6 +305,7 @@ class Planner:
     def _write(self, report: Report) -> Iterator[None]:
         """One batch: a transaction whose outbox rows and audit records are written together at its end."""
         self._pending: list[_Group] = []
+        self._parts: dict[str, str] = {}       # digest -> text of the shared paragraphs the batch's rows name
         if report.dry_run:
             yield
             return
@@ -320,6 +313,7 @@ class Planner:
             yield
             self._flush(report)
         self._pending = []
+        self._parts = {}
 
     def _flush(self, report: Report) -> None:
         # One channel's rows after the other's (employee order kept within each, and each channel's
@@ -334,7 +328,7 @@ class Planner:
         channels = sorted(by_channel)
         added = {row.key for row in self.outbox.enqueue_many(
             [row for c in channels for row in by_channel[c][0]], report.as_of,
-            payloads=[encoded for c in channels for encoded in by_channel[c][1]])}
+            payloads=[encoded for c in channels for encoded in by_channel[c][1]], parts=self._parts)}
         events: list[AuditEvent] = []
         for group in self._pending:
             lines: list[tuple[str, str]] = []
@@ -366,33 +360,34 @@ class Planner:
             self.progress(message)
 
     def _enqueue(self, report: Report, recipient: Recipient,
-                 messages: Sequence[tuple[texts.Message, str, Sequence[str] | None]],
+                 messages: Sequence[tuple[texts.Message, str, Composed | None]],
                  outbox_kind: str, audit_kind: str, intent: str, payload_extra: dict[str, Any],
                  employee: str | None, listing: bool) -> None:
         """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end.
 
-        messages: (message, outbox key, the JSON of the paragraphs its text joins (PayloadEncoder) when the
-        caller composed the text from them, else None).
+        messages: (message, outbox key, its text as text_parts with the JSON of each element (PayloadEncoder)
+        when the caller composed it from shared paragraphs (named in self._parts), else None: the text whole).
         """
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
         extra = tuple(payload_extra.items())
-        for message, key, parts in messages:
+        for message, key, composed in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
             if report.dry_run:
                 self._counted(report, group, message, person.employee_id, address, key)
                 continue
-            payload: dict[str, Any] = {"subject": message.subject, "text": message.text,
-                                       "sections": list(message.sections), "privacy": "private", **payload_extra}
+            payload: dict[str, Any] = {"subject": message.subject, "sections": list(message.sections),
+                                       "privacy": "private", **payload_extra}
             if message.channel == "slack":
                 payload["mode"] = "dm"
-            if parts is None:
+            if composed is None:
+                payload["text"] = message.text
                 encoded = payload_json(payload)
             else:
+                payload[TEXT_PARTS], parts_json = composed
                 encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
-                                                message.sections, extra), payload, parts)
-
+                                                message.sections, extra), payload, parts_json)
             group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
                                                  employee_id=person.employee_id), encoded))
         if group.rows:
@@ -409,9 +404,10 @@ class Planner:
         v = version.version
         deadline = version.deadline.isoformat()
         subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
-        # texts.reminder(), composed here from its paragraphs (texts.reminder_parts) with their JSON: the head
-        # and tail of each shape (a few dozen in a wave) are made and encoded once.
-        shapes: dict[tuple[Any, ...], tuple[str, str, str, str]] = {}
+        # texts.reminder(), composed here from its paragraphs (texts.reminder_parts): the head and tail of
+        # each shape (a few dozen in a wave) are made, hashed and their references encoded once, and
+        # stored once (outbox_parts); each row names them.
+        shapes: dict[tuple[Any, ...], tuple[str, str, str, str, dict[str, str], dict[str, str], str, str]] = {}
         decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
         own = PayloadEncoder.own
         done = 0
@@ -446,19 +442,27 @@ class Planner:
                         shared = shapes.get(shape)
                         if shared is None:
                             head, tail = texts.reminder_shared(self.t, kind, recipient, version, channel)
-                            shared = shapes[shape] = (head, tail, self._encoder.shared(head),
-                                                      self._encoder.shared(tail))
-                        head, tail, head_json, tail_json = shared
-                        parts_json: tuple[str, ...] | None
+                            head_digest, tail_digest = part_digest(head), part_digest(tail)
+                            head_ref, tail_ref = part_ref(head_digest), part_ref(tail_digest)
+                            shared = shapes[shape] = (head, tail, head_digest, tail_digest, head_ref, tail_ref,
+                                                      payload_json(head_ref), payload_json(tail_ref))
+                        head, tail, head_digest, tail_digest, head_ref, tail_ref, head_json, tail_json = shared
+                        composed: Composed | None = None
                         if channel == "email":
                             greeting = texts.greeting(self.t, recipient)
                             text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
-                            parts_json = None if dry_run else (own(greeting), head_json, record_json, tail_json)
+                            if not dry_run:
+                                composed = ([greeting, head_ref, record, tail_ref],
+                                            (own(greeting), head_json, record_json, tail_json))
                         else:
                             text = f"{head}\n\n{record}\n\n{tail}"
-                            parts_json = None if dry_run else (head_json, record_json, tail_json)
+                            if not dry_run:
+                                composed = ([head_ref, record, tail_ref], (head_json, record_json, tail_json))
+                        if not dry_run:
+                            self._parts[head_digest] = head
+                            self._parts[tail_digest] = tail
                         messages.append((texts.Message(kind, channel, subjects[kind], text, texts.REMINDER_SECTIONS),
-                                         f"reminder:v{v}:{kind}:{eid}:{channel}", parts_json))
+                                         f"reminder:v{v}:{kind}:{eid}:{channel}", composed))
                     self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",
                                   {"reminder": kind, "deadline": deadline, "deadline_version": v}, employee, listing)
                 if not report.dry_run:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.config import Settings
+from bot.outbox import Outbox
 from bot.reminders.run import Planner
 
 PEOPLE = 320          # the showcase (every country, leave, terminated, advisors ...) plus random people
@@ -38,6 +39,12 @@ class World:
         if where:
             sql += " WHERE " + " AND ".join(f"{k} = ?" for k in where)
         return self.db.conn.execute(sql + " ORDER BY id", tuple(where.values())).fetchall()
+
+    def payload(self, key: str) -> dict[str, Any]:
+        """A row's payload as the channels get it (its text whole), not as stored."""
+        row = Outbox(self.db).by_key(key)
+        assert row is not None, key
+        return row.payload
 
 
 def with_reminders(settings: Settings, **values: Any) -> Settings:

@@ -157,7 +157,7 @@ def test_the_audit_trail_of_a_wave_names_every_row_and_verifies(sotp, world):
     assert mine.channel == "email+slack" and mine.intent == "reminder:7d"
     import hashlib
 
-    [payload] = [json.loads(r[5]) for r in world.rows(key=f"reminder:v1:7d:{eid}:email")]
+    payload = world.payload(f"reminder:v1:7d:{eid}:email")
     digest = hashlib.sha256(payload["text"].encode()).hexdigest()
     assert f"email to {mine.address}: outbox reminder:v1:7d:{eid}:email, text sha256 {digest}" in mine.text
     assert AuditLog(world.db).verify().ok

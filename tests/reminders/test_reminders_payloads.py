@@ -1,12 +1,13 @@
 """A wave composes each reminder's text and payload JSON from shared parts: the rows must be exactly what
-texts.reminder() says and what encoding the payload makes, byte for byte."""
+texts.reminder() says and what encoding the payload makes, byte for byte; the shared paragraphs are stored
+once (outbox_parts) and each row names them."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 
-from bot.outbox import payload_json
+from bot.outbox import TEXT_PARTS, part_digest, part_ref, payload_json
 from bot.reminders import deadlines, texts
 from bot.reminders.run import PayloadEncoder
 from reminders_world import World, at
@@ -23,7 +24,9 @@ def _rows_match_the_message_functions(world: World, kind: str) -> int:
         if payload["reminder"] != kind:
             continue
         assert stored == payload_json(payload), key
-        assert payload["text"] == texts.reminder(planner.t, kind, people[eid], version, channel).text, key
+        whole = world.payload(key)
+        assert whole["text"] == texts.reminder(planner.t, kind, people[eid], version, channel).text, key
+        assert whole == {**{k: v for k, v in payload.items() if k != TEXT_PARTS}, "text": whole["text"]}, key
         checked += 1
     return checked
 
@@ -41,16 +44,39 @@ def test_every_extension_announcement_row_is_the_text_of_texts_reminder_encoded_
     assert _rows_match_the_message_functions(world, "extension") == sum(report.counts["extension"].values())
 
 
+def test_a_waves_shared_paragraphs_are_stored_once_and_every_row_names_them(world):
+    world.planner().run(at("2003-11-06T09:00-05:00"))
+    named = {part["sha256"] for *_, stored, _ in world.rows(kind="reminder")
+             for part in json.loads(stored)[TEXT_PARTS] if isinstance(part, dict)}
+    stored = dict(world.db.conn.execute("SELECT sha256, text FROM outbox_parts").fetchall())
+    assert set(stored) == named
+    assert all(part_digest(text) == digest for digest, text in stored.items())
+
+
+def test_an_email_reminder_names_its_head_and_tail_and_keeps_the_greeting_and_record_literal(world):
+    world.planner().run(at("2003-11-06T09:00-05:00"))
+    eid = world.cases["participating"]
+    [(*_, stored, _)] = world.rows(key=f"reminder:v1:7d:{eid}:email")
+    greeting, head, record, tail = json.loads(stored)[TEXT_PARTS]
+    name = world.db.conn.execute("SELECT name FROM employees WHERE employee_id = ?", (eid,)).fetchone()[0]
+    assert greeting == f"Dear {name},"
+    assert isinstance(record, str) and record.startswith("What is on record for you: participate")
+    whole = world.payload(f"reminder:v1:7d:{eid}:email")["text"]
+    [head_text] = world.db.conn.execute("SELECT text FROM outbox_parts WHERE sha256 = ?", (head["sha256"],)).fetchone()
+    [tail_text] = world.db.conn.execute("SELECT text FROM outbox_parts WHERE sha256 = ?", (tail["sha256"],)).fetchone()
+    assert whole == f"{greeting}\n\n{head_text}\n\n{record}\n\n{tail_text}"
+
+
 def test_the_payload_encoder_writes_the_json_that_encoding_the_whole_payload_writes():
     encoder = PayloadEncoder()
-    parts = ['Dear Zoë "Z" O\'Neil,', "a\\b\tc\u2019d\x01", "> quoted\n>\n> line", ""]
-    payload = {"subject": "S \u00e9", "text": "\n\n".join(parts), "sections": ["q19", "s5"], "privacy": "private",
+    parts = ['Dear Zoë "Z" O\'Neil,', part_ref(part_digest("a\\b\tc\u2019d\x01")), "> quoted\n>\n> line", ""]
+    payload = {"subject": "S \u00e9", TEXT_PARTS: parts, "sections": ["q19", "s5"], "privacy": "private",
                "reminder": "7d", "deadline": "2003-11-12", "deadline_version": 1, "mode": "dm"}
-    encoded = encoder.encode(("k",), payload, [encoder.own(parts[0]), *(encoder.shared(p) for p in parts[1:])])
+    encoded = encoder.encode(("k",), payload, [payload_json(p) for p in parts])
     assert encoded == payload_json(payload)
 
 
-def test_the_payload_encoder_encodes_the_whole_payload_when_a_key_sorts_after_text():
+def test_the_payload_encoder_encodes_the_whole_payload_when_a_key_sorts_after_text_parts():
     encoder = PayloadEncoder()
-    payload = {"text": "a\n\nb", "zone": "Europe/Berlin"}
-    assert encoder.encode(("z",), payload, ["a", "b"]) == payload_json(payload)
+    payload = {TEXT_PARTS: ["a", "b"], "zone": "Europe/Berlin"}
+    assert encoder.encode(("z",), payload, ['"a"', '"b"']) == payload_json(payload)

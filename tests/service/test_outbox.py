@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.audit import AuditLog
-from bot.outbox import Outbound, Outbox, OutboxError, backoff
+from bot.outbox import TEXT_PARTS, Outbound, Outbox, OutboxError, backoff, part_digest, part_ref
 
 NOW = datetime(2003, 11, 10, 17, 0, tzinfo=timezone.utc)
 
@@ -129,3 +129,42 @@ def test_a_chart_is_claimed_after_the_text_answers_waiting_beside_it(db):
     outbox.enqueue(Outbound("reply:slack:m1:chart", "slack", "U0ALICE", "chart", {"mode": "chart"}), NOW)
     outbox.enqueue(Outbound("reply:slack:m2:0", "slack", "U0BRUNA", "reply", {"text": "hi"}), NOW)
     assert [r.kind for r in outbox.claim("slack", NOW, limit=1)] == ["reply"]
+
+
+SHARED = "The Election Deadline is midnight New York City/Eastern Time on Wednesday, November 12, 2003."
+
+
+def composed(key: str, parts: list) -> Outbound:
+    return Outbound(key=key, channel="email", recipient="alice@example.com", kind="reminder",
+                    payload={"subject": "S", TEXT_PARTS: parts}, employee_id="E1")
+
+
+def test_a_claimed_row_with_text_parts_has_its_text_whole_and_no_parts(db):
+    outbox = Outbox(db)
+    outbox.enqueue_many([composed("r:1", ["Dear Alice,", part_ref(part_digest(SHARED)), "Nothing on record."])], NOW,
+                        parts={part_digest(SHARED): SHARED})
+    [row] = outbox.claim("email", NOW)
+    assert row.payload == {"subject": "S", "text": f"Dear Alice,\n\n{SHARED}\n\nNothing on record."}
+
+
+def test_a_shared_paragraph_is_stored_once_for_every_batch_that_names_it(db):
+    outbox = Outbox(db)
+    for n in range(3):
+        outbox.enqueue_many([composed(f"r:{n}", [part_ref(part_digest(SHARED))])], NOW,
+                            parts={part_digest(SHARED): SHARED})
+    assert db.conn.execute("SELECT count(*) FROM outbox_parts").fetchone()[0] == 1
+    assert [r.payload["text"] for r in outbox.rows()] == [SHARED, SHARED, SHARED]
+
+
+def test_a_text_part_whose_digest_is_not_its_text_s_is_refused_and_nothing_is_written(db):
+    outbox = Outbox(db)
+    with pytest.raises(OutboxError, match=f"text part {'0' * 64} is not the SHA-256 of its text"):
+        outbox.enqueue_many([composed("r:1", [part_ref("0" * 64)])], NOW, parts={"0" * 64: SHARED})
+    assert list(outbox.rows()) == []
+
+
+def test_a_row_naming_a_part_that_is_not_stored_is_refused_when_read(db):
+    outbox = Outbox(db)
+    row_id = outbox.enqueue(composed("r:1", [part_ref("f" * 64)]), NOW)
+    with pytest.raises(OutboxError, match=f"outbox row {row_id}: its text part {'f' * 64} is not in outbox_parts"):
+        outbox.get(row_id)

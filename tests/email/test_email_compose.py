@@ -230,3 +230,38 @@ def test_a_rows_message_id_is_the_same_every_time_and_verifies_only_for_that_row
     assert not MessageIds(b"another-key-0123456789abcdef0123", "microsoft.com").verify(first, 42, "reply:email:<q@x>:0")
     assert MessageIds(b"k", "example.com").row_id(first) is None
 
+
+
+def _varied_messages():
+    """Answers of many shapes: quotes, fenced tables, non-ASCII and long lines, long subjects, charts, kinds."""
+    parts = ["From Q21 of the Notice:", "> The Election Period will end on November 12, 2003.",
+             "```\nPrice   Total\n$23.00  $1,234.56\n$31.00  $2,345.67\n```", "Grüße — café ☃ naïve résumé",
+             "word " * 60, "--" + "=" * 15 + "0" * 19 + "==", "> a quote\n> on two lines", "Line one\nline two\n\nx"]
+    subjects = ["Deadline", "Re: Deadline", "Frage zur Frist — bitte", "x" * 120, "[compchng CC-000123] help",
+                "Re: Re: =?utf-8?q?caf=C3=A9?="]
+    for n in range(300):
+        chosen = tuple(parts[(n + k * 3) % len(parts)] for k in range(1 + n % 5))
+        reply = Reply("faq", chosen, ("q21", "q22") if n % 2 else ())
+        kind = ("reply", "staff-reply", "ticket-notice", "reminder")[n % 4]
+        payload = answer_payload(reply, subject=subjects[n % len(subjects)]) if kind == "reply" else {
+            "replies": [reply_to_json(reply)], "subject": subjects[n % len(subjects)], "text": "Reply text " * (n % 9)}
+        r = row(kind, payload, ticket="CC-000123" if n % 3 == 0 else None, employee_id=None if n % 7 == 0 else "E1")
+        yield compose(r, render(r.kind, r.payload, STAFF_LEAD), message_id=f"<sotp.{n}.00112233@microsoft.com>",
+                      sender=SENDER, texts=TEXTS, titles=TITLES.get, now=NOW, section_texts=SECTION_TEXTS,
+                      chart_png=b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (n % 3) if n % 5 == 0 else None)
+
+
+def test_flatten_makes_the_bytes_aiosmtplib_would_send():
+    import random
+
+    from aiosmtplib.email import flatten_message
+
+    from bot.channels.email.compose import flatten
+
+    # Each message twice, composed alike: flattening one sets its MIME boundaries.
+    for n, (old, new) in enumerate(zip(_varied_messages(), _varied_messages())):
+        random.seed(n)
+        expected = flatten_message(old, utf8=False, cte_type="8bit")
+        random.seed(n)
+        assert flatten(new) == expected, n
+    assert n == 299

@@ -26,7 +26,7 @@ from typing import Any, Callable, Mapping
 import aiosmtplib
 
 from bot import store
-from bot.channels.email.compose import EmailTexts, Sender, Thread, compose
+from bot.channels.email.compose import EmailTexts, Sender, Thread, compose, flatten
 from bot.channels.email.inbox import Inbox
 from bot.channels.email.settings import EmailSettings
 from bot.channels.email.threads import MessageIds
@@ -88,6 +88,10 @@ class _Relay:
             except Exception:
                 pass
         self.close()
+
+
+def _ascii(*addresses: str) -> bool:
+    return all(a.isascii() for a in addresses)
 
 
 def _code_result(code: int, text: str, what: str) -> DeliveryResult:
@@ -162,22 +166,36 @@ class EmailAdapter:
         return self._pool
 
     async def deliver(self, row: OutboxRow) -> DeliveryResult:
-        prepared = await asyncio.to_thread(self.prepare, row)
+        prepared = await asyncio.to_thread(self._prepare_flat, row)
         if isinstance(prepared, Failed):
             return prepared
-        message_id = str(prepared["Message-ID"])
+        message, flat = prepared
+        message_id = str(message["Message-ID"])
         pool = self._get_pool()
         relay = await pool.get()
         try:
-            return await self._send(relay, prepared, row, message_id)
+            return await self._send(relay, message, row, message_id, flat)
         finally:
             relay.last_used = time.monotonic()
             pool.put_nowait(relay)
 
-    async def _send(self, relay: _Relay, message: EmailMessage, row: OutboxRow, message_id: str) -> DeliveryResult:
+    def _prepare_flat(self, row: OutboxRow) -> tuple[EmailMessage, bytes | None] | Failed:
+        """prepare(), and the message's bytes as send_message would make them (see compose.flatten), so the
+        flattening is done in the worker thread and only once, not on the event loop."""
+        prepared = self.prepare(row)
+        if isinstance(prepared, Failed):
+            return prepared
+        return prepared, flatten(prepared) if _ascii(self.config.mail_from, row.recipient) else None
+
+    async def _send(self, relay: _Relay, message: EmailMessage, row: OutboxRow, message_id: str,
+                    flat: bytes | None = None) -> DeliveryResult:
         try:
             client = await relay.ready()
-            await client.send_message(message, sender=self.config.mail_from, recipients=[row.recipient])
+            if flat is not None and client.supports_extension("8BITMIME"):
+                # What send_message does for an ASCII envelope and an 8BITMIME relay, with bytes made already.
+                await client.sendmail(self.config.mail_from, [row.recipient], flat, mail_options=["BODY=8BITMIME"])
+            else:
+                await client.send_message(message, sender=self.config.mail_from, recipients=[row.recipient])
         except (aiosmtplib.SMTPAuthenticationError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPHeloError) as exc:
             relay.close()   # the relay or our settings, not this message: try again later
             return RetryAfter(f"relay {self.config.relay}: {type(exc).__name__}: {exc}")

@@ -205,13 +205,7 @@ class DeliveryWorker:
     def _record(self, row: OutboxRow, result: DeliveryResult) -> None:
         outbox, now = self._outbox(), self.clock()
         if isinstance(result, Sent):
-            if outbox.complete(row, now, result.provider_ref):
-                self.delivered += 1
-                log.info("delivered channel=%s row=%d kind=%s key=%s ref=%s", self.channel, row.id, row.kind,
-                         row.key, result.provider_ref)
-            else:
-                log.warning("delivered but the claim had expired channel=%s row=%d key=%s", self.channel,
-                            row.id, row.key)
+            self._record_sent([(row, result)])
         elif isinstance(result, RetryAfter):
             self.last_error = result.reason
             delay = timedelta(seconds=result.seconds) if result.seconds is not None else backoff(row.attempts)

@@ -143,6 +143,7 @@ class Inbound:
         # Stores waiting for the writer: (kind, key, body, bot_user_id, the caller's future)
         self._queued: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
         self._storing = False
+        self._storer: asyncio.Future[None] | None = None
 
     def _writer(self) -> ThreadPoolExecutor:
         """Its own thread: a store before an ack never waits behind turns in the default pool, and the
@@ -171,12 +172,13 @@ class Inbound:
         self._queued.append((kind, key, body, bot_user_id, waiter))
         if not self._storing:
             self._storing = True
-            asyncio.ensure_future(self._store_queued())
+            self._storer = asyncio.ensure_future(self._store_queued())
         return await waiter
 
     async def _store_queued(self) -> None:
         """Write what is queued, one transaction at a time, until nothing is."""
         loop = asyncio.get_running_loop()
+        batch: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
         try:
             while self._queued:
                 batch, self._queued = self._queued, []
@@ -193,6 +195,10 @@ class Inbound:
                         waiter.set_result(row_id)
         finally:
             self._storing = False
+            for *_, waiter in batch + self._queued:    # cancelled (the loop stopping): none waits forever
+                if not waiter.done():
+                    waiter.cancel()
+            self._queued = []
 
     def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
         """Work a stored row after the ack, as a task the component waits for at shutdown."""

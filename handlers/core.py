@@ -155,6 +155,8 @@ class Conversation:
     changes, outbox rows, conversation state and the outbound audit records commit
     together, only once the reply exists. If the turn fails, nothing of it is kept but
     an audit record of the failure, and the asker gets a short, safe reply.
+    The pure work that needs no lock (the router's decision, the Notice match) is done
+    before BEGIN IMMEDIATE (_prepare), so other writers wait less for the turn.
     """
 
     def __init__(self, db: sqlite_utils.Database | Connections, settings: Settings, *,

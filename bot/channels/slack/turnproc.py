@@ -5,8 +5,9 @@ interpreter lock that the HTTP server, Bolt, the inbound ledger and the outbox
 worker also need, so the event loop stalls behind every turn and two cores are no
 better than one. In a process of its own the turn has an interpreter to itself.
 
-One process, not a pool: a turn is one write transaction (BEGIN IMMEDIATE) for the
-whole of it, so a second process would only wait for the first's lock. The process
+One process, not a pool: a turn's reads and writes are one write transaction (BEGIN
+IMMEDIATE), so a second process would mostly wait for the first's lock (only the
+router's decision and the Notice match are computed before it: Conversation._prepare). The process
 opens its own connection to the same database and builds its own Conversation from
 the same settings and clock; the Incoming goes over a pipe, the Response comes back
 (both small dataclasses). The pipe is read by the event loop itself (add_reader), and

@@ -121,8 +121,10 @@ class Assistant:
         return self.knowledge.matcher.match(decision.text, countries=decision.countries,
                                             asker_country=asker_country)
 
-    def faq(self, decision: Decision, *, asker_country: str | None = None) -> Reply:
-        found = self.match(decision, asker_country=asker_country)
+    def faq(self, decision: Decision, *, asker_country: str | None = None, found: Match | None = None) -> Reply:
+        """found: this decision's match, when the caller computed it already (the core, before its write lock)."""
+        if found is None:
+            found = self.match(decision, asker_country=asker_country)
         if not decision.on_topic and found.confidence < OFF_TOPIC_THRESHOLD:
             return self.other("off_topic")
         if found.best is None or found.passage is None or found.confidence < ANSWER_THRESHOLD:

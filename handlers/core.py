@@ -109,6 +109,23 @@ class _Turn:
     ticket: str | None = None
     notes: list[str] = field(default_factory=list)
     routed_text: str = ""              # the hardened message before cleaning (what the router reads)
+    prepared: "_Prepared | None" = None  # pure work done before the write lock, used when its inputs still hold
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A turn's pure, read-only work (the router's decision, the Notice match) done before BEGIN IMMEDIATE.
+
+    Both are pure functions of the text (and the asker's country on record): done
+    outside the write lock, the turn holds the lock only for its reads-then-writes.
+    The turn uses them only when the inputs it has under the lock are the same ones,
+    so the replies are exactly what computing them inside would give.
+    """
+
+    routed_text: str
+    decision: Decision
+    asker_country: str | None
+    found: Any                          # knowledge.matcher.Match for (decision, asker_country)
 
 
 def _country_names(text: str) -> tuple[str, ...]:
@@ -138,6 +155,8 @@ class Conversation:
     changes, outbox rows, conversation state and the outbound audit records commit
     together, only once the reply exists. If the turn fails, nothing of it is kept but
     an audit record of the failure, and the asker gets a short, safe reply.
+    The pure work that needs no lock (the router's decision, the Notice match) is done
+    before BEGIN IMMEDIATE (_prepare), so other writers wait less for the turn.
     """
 
     def __init__(self, db: sqlite_utils.Database | Connections, settings: Settings, *,
@@ -212,6 +231,7 @@ class Conversation:
         if not incoming.message_id:
             incoming = replace(incoming, message_id=f"{incoming.channel}-{uuid.uuid4().hex}")
         assert incoming.message_id is not None
+        prepared = self._prepare(incoming)
         try:
             with write_transaction(self.db):
                 earlier = self._stores().ledger.seen(incoming.channel, incoming.message_id, now)
@@ -219,7 +239,7 @@ class Conversation:
                     log.info("duplicate message answered before, channel=%s message_id=%s",
                              incoming.channel, incoming.message_id)
                     return response_from_json(earlier, duplicate=True)
-                response = self._turn(incoming, now, remember)
+                response = self._turn(incoming, now, remember, prepared)
                 keys = []
                 for item in plan(incoming, response):
                     if self.outbox.enqueue(item, now) is not None:
@@ -238,7 +258,20 @@ class Conversation:
             self._notify(incoming.channel)
         return response
 
-    def _turn(self, incoming: Incoming, now: datetime, remember: bool) -> Response:
+    def _prepare(self, incoming: Incoming) -> _Prepared | None:
+        """The decision and match for this message, read and computed before the write lock (None: not now)."""
+        try:
+            routed = harden(incoming.text).text
+            decision = self.knowledge.understanding.decide(routed)
+            employee = identify(self.db, incoming)         # a read outside any transaction
+            country = employee.country if employee else None
+            found = self.assistant.match(decision, asker_country=country) if decision.intent == "faq" else None
+            return _Prepared(routed, decision, country, found)
+        except Exception:       # whatever failed here fails again in the turn, and is answered there
+            return None
+
+    def _turn(self, incoming: Incoming, now: datetime, remember: bool,
+              prepared: _Prepared | None = None) -> Response:
         self._local.settings = deadline_in_effect(self.db, self.configured)
         hardened = harden(incoming.text)
         employee = identify(self.db, incoming)
@@ -246,6 +279,7 @@ class Conversation:
         state = (self._state_of(key, incoming, now) or {}) if remember else {}
         turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
         turn.routed_text = hardened.text
+        turn.prepared = prepared
         answer = self._answer(turn)
         if hardened.truncated:
             answer = replace(answer, parts=(self.t.text("input.truncated", limit=f"{MATCH_LIMIT:,}"),
@@ -315,7 +349,9 @@ class Conversation:
         opted = self._tracking_choice(turn)
         if opted is not None:
             return opted             # "track on" / "track off": the Averaging Period updates (handlers/tracker.py)
-        decision = self.knowledge.understanding.decide(turn.routed_text)
+        prepared = turn.prepared
+        decision = (prepared.decision if prepared is not None and prepared.routed_text == turn.routed_text
+                    else self.knowledge.understanding.decide(turn.routed_text))
         followed = self._followup(turn, decision)
         if followed is not None:
             return followed          # "more", "2", "yes" to an offer: answers to the assistant, not elections
@@ -468,7 +504,11 @@ class Conversation:
 
     # -------------------------------------------------------------------- faq
     def _faq(self, turn: _Turn, decision: Decision) -> Reply:
-        reply = self.assistant.faq(decision, asker_country=self._country(turn))
+        country, prepared = self._country(turn), turn.prepared
+        found = (prepared.found if prepared is not None and prepared.found is not None
+                 and prepared.decision.text == decision.text and prepared.decision.countries == decision.countries
+                 and prepared.asker_country == country else None)
+        reply = self.assistant.faq(decision, asker_country=country, found=found)
         turn.state.update(question=decision.text, choices=list(reply.choices),
                           section=reply.sections[0] if reply.sections and not reply.choices else None,
                           offer="queue" if reply.choices else None)

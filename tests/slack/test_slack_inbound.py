@@ -100,3 +100,18 @@ async def test_a_row_answered_but_not_yet_marked_done_sends_nothing_twice_after_
         await second.close()
     assert len(slack.of("chat.postMessage")) == 1
     assert _rows(db_path) == [(event_key(DM), "message", "done")]
+
+
+async def test_stores_that_arrive_together_are_committed_together_each_with_its_own_answer(app, db_path):
+    import asyncio
+
+    inbound = app.inbound.inbound
+    events = [dict(DM, ts=f"1067860800.{n:06d}") for n in range(900, 930)]
+    # The same key twice in one batch, and a key an earlier transaction stored: stored once each.
+    first = await inbound.store("message", event_key(events[0]), events[0], "UBOT")
+    ids = await asyncio.gather(*(inbound.store("message", event_key(e), e, "UBOT") for e in events),
+                               inbound.store("message", event_key(events[5]), events[5], "UBOT"))
+    assert first is not None and ids[0] is None and ids[-1] is None
+    assert len(set(ids[1:-1])) == len(events) - 1 and None not in ids[1:-1]
+    keys = [key for key, _, _ in _rows(db_path)]
+    assert keys == [event_key(e) for e in events]

@@ -75,17 +75,28 @@ class SlackInboundLedger:
         self.connections = connections
 
     def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
-        """One INSERT, committed; the new row's id, or None when the key is stored already.
+        """One INSERT, committed; the new row's id, or None when the key is stored already."""
+        return self.store_many([(kind, key, body, bot_user_id)])[0]
+
+    def store_many(self, items: list[tuple[str, str, Mapping[str, Any], str | None]]) -> list[int | None]:
+        """Each (kind, key, body, bot_user_id) INSERTed, all in one transaction: each new row's id, or None
+        for a key stored already (by an earlier transaction or earlier in this one).
 
         In write_transaction so that a busy database is waited for and retried as every
-        writer does, rather than failing the request at the first busy timeout.
+        writer does, rather than failing the request at the first busy timeout. One commit
+        for every request that came in meanwhile: each INSERT alone took the write lock the
+        turns hold most of the time, and waited for it.
         """
         db = self.connections.db()
+        now = time.time()
+        ids: list[int | None] = []
         with write_transaction(db):
-            cursor = db.conn.execute(
-                "INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (key) DO NOTHING", (key, kind, time.time(), bot_user_id, json.dumps(body)))
-        return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
+            for kind, key, body, bot_user_id in items:
+                cursor = db.conn.execute(
+                    "INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (key) DO NOTHING", (key, kind, now, bot_user_id, json.dumps(body)))
+                ids.append(int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None)
+        return ids
 
     def finish(self, ids: list[int]) -> None:
         if ids:
@@ -129,6 +140,10 @@ class Inbound:
         self._flushing: asyncio.Task[None] | None = None
         self.resumed = 0
         self._pool: ThreadPoolExecutor | None = None
+        # Stores waiting for the writer: (kind, key, body, bot_user_id, the caller's future)
+        self._queued: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
+        self._storing = False
+        self._storer: asyncio.Future[None] | None = None
 
     def _writer(self) -> ThreadPoolExecutor:
         """Its own thread: a store before an ack never waits behind turns in the default pool, and the
@@ -148,9 +163,42 @@ class Inbound:
         self.work[kind] = work
 
     async def store(self, kind: str, key: str, body: Mapping[str, Any], bot_user_id: str | None) -> int | None:
-        """Called before the ack: the row's id, or None for a key already stored (nothing to work)."""
-        return await asyncio.get_running_loop().run_in_executor(
-            self._writer(), self.ledger.store, kind, key, body, bot_user_id)
+        """Called before the ack: the row's id, or None for a key already stored (nothing to work).
+
+        Returns once the row is committed. Requests that arrive while a store is being
+        written are committed together in the next one (group commit).
+        """
+        waiter: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
+        self._queued.append((kind, key, body, bot_user_id, waiter))
+        if not self._storing:
+            self._storing = True
+            self._storer = asyncio.ensure_future(self._store_queued())
+        return await waiter
+
+    async def _store_queued(self) -> None:
+        """Write what is queued, one transaction at a time, until nothing is."""
+        loop = asyncio.get_running_loop()
+        batch: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
+        try:
+            while self._queued:
+                batch, self._queued = self._queued, []
+                try:
+                    ids = await loop.run_in_executor(self._writer(), self.ledger.store_many,
+                                                     [item[:4] for item in batch])
+                except Exception as exc:     # none of them is stored: each request fails (Slack retries it)
+                    for *_, waiter in batch:
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                    continue
+                for (*_, waiter), row_id in zip(batch, ids):
+                    if not waiter.done():
+                        waiter.set_result(row_id)
+        finally:
+            self._storing = False
+            for *_, waiter in batch + self._queued:    # cancelled (the loop stopping): none waits forever
+                if not waiter.done():
+                    waiter.cancel()
+            self._queued = []
 
     def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
         """Work a stored row after the ack, as a task the component waits for at shutdown."""

@@ -5,8 +5,9 @@ interpreter lock that the HTTP server, Bolt, the inbound ledger and the outbox
 worker also need, so the event loop stalls behind every turn and two cores are no
 better than one. In a process of its own the turn has an interpreter to itself.
 
-One process, not a pool: a turn is one write transaction (BEGIN IMMEDIATE) for the
-whole of it, so a second process would only wait for the first's lock. The process
+One process, not a pool: a turn's reads and writes are one write transaction (BEGIN
+IMMEDIATE), so a second process would mostly wait for the first's lock (only the
+router's decision and the Notice match are computed before it: Conversation._prepare). The process
 opens its own connection to the same database and builds its own Conversation from
 the same settings and clock; the Incoming goes over a pipe, the Response comes back
 (both small dataclasses). The pipe is read by the event loop itself (add_reader), and
@@ -27,6 +28,7 @@ import logging
 import multiprocessing
 import queue
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -36,6 +38,25 @@ log = logging.getLogger("sotp.slack.turns")
 
 START_TIMEOUT = 120.0        # seconds the process may take to import and load the knowledge
 STOP_TIMEOUT = 10.0
+CHECKPOINT_SECONDS = 0.1     # how often the turn process's own thread checkpoints the WAL
+
+
+def _checkpoints(connections: Any, every: float) -> None:
+    """PASSIVE checkpoints from a thread of their own, for the turns' connection that does none.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages,
+    so a turn paid for it while holding the write lock every other writer waits for.
+    A PASSIVE checkpoint never takes that lock nor waits for readers; the other
+    processes' connections keep their automatic checkpoints, so the WAL is still
+    bounded if this thread falls behind.
+    """
+    db = connections.db()
+    while True:
+        time.sleep(every)
+        try:
+            db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except Exception as exc:      # busy or gone: the next tick tries again
+            log.debug("turn process checkpoint: %s: %s", type(exc).__name__, exc)
 
 
 def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], level: int,
@@ -46,7 +67,12 @@ def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], lev
     from handlers.core import Conversation
 
     logs.configure(level, log_file=log_file)
-    conversation = Conversation(Connections(Path(db_path), create=False), settings, clock=clock)
+    connections = Connections(Path(db_path), create=False)
+    conversation = Conversation(connections, settings, clock=clock)
+    # The turns (this thread's connection) leave checkpoints to _checkpoints' thread.
+    connections.db().conn.execute("PRAGMA wal_autocheckpoint = 0")
+    threading.Thread(target=_checkpoints, args=(connections, CHECKPOINT_SECONDS), name="turn-checkpoints",
+                     daemon=True).start()
     conversation.assistant          # the knowledge is built lazily: before the first asker, not for them
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 

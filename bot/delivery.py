@@ -17,6 +17,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Protocol, Union
 
 from bot.db import Connections
+from bot.groupcommit import GroupCommit
 from bot.outbox import DEFAULT_LEASE, Outbox, OutboxRow, backoff
 
 log = logging.getLogger("sotp.delivery")
@@ -98,8 +99,7 @@ class DeliveryWorker:
         self.last_error: str | None = None
         self._event: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._marks: list[tuple[OutboxRow, Sent, asyncio.Future[None]]] = []
-        self._marking = False
+        self._marks: GroupCommit[tuple[OutboxRow, Sent], None] = GroupCommit(self._record_sent)
 
     @property
     def channel(self) -> str:
@@ -158,40 +158,13 @@ class DeliveryWorker:
     async def _deliver(self, row: OutboxRow) -> None:
         result = await attempt(self.adapter, row, self.channel)
         if isinstance(result, Sent):
-            await self._mark_sent(row, result)
+            # Group commit: each sender still waits for its own mark before it takes its next row,
+            # so a kill leaves at most `concurrency` rows sent but unmarked (resent with the same id).
+            await self._marks.submit((row, result))
         else:
             await asyncio.to_thread(self._record, row, result)
 
-    async def _mark_sent(self, row: OutboxRow, result: Sent) -> None:
-        """Group commit: the sent marks that are ready together share one write transaction, so the
-        write lock (contended by the inbound ledger) is taken once for them. Each sender still waits
-        for its own mark before it takes its next row, so a kill leaves at most `concurrency` rows
-        sent but unmarked (resent with the same Message-ID), as before."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._marks.append((row, result, done))
-        if not self._marking:
-            self._marking = True
-            asyncio.ensure_future(self._flush_marks())
-        await done
-
-    async def _flush_marks(self) -> None:
-        try:
-            while self._marks:
-                ready, self._marks = self._marks, []
-                try:
-                    await asyncio.to_thread(self._record_sent, [(row, result) for row, result, _ in ready])
-                except Exception as exc:
-                    for _, _, done in ready:
-                        if not done.done():
-                            done.set_exception(exc)
-                else:
-                    for _, _, done in ready:
-                        if not done.done():
-                            done.set_result(None)
-        finally:
-            self._marking = False
-
-    def _record_sent(self, sent: list[tuple[OutboxRow, Sent]]) -> None:
+    def _record_sent(self, sent: list[tuple[OutboxRow, Sent]]) -> list[None]:
         marked = self._outbox().complete_many([(row, result.provider_ref) for row, result in sent], self.clock())
         for (row, result), ok in zip(sent, marked):
             if ok:
@@ -201,6 +174,7 @@ class DeliveryWorker:
             else:
                 log.warning("delivered but the claim had expired channel=%s row=%d key=%s", self.channel,
                             row.id, row.key)
+        return [None] * len(sent)
 
     def _record(self, row: OutboxRow, result: DeliveryResult) -> None:
         outbox, now = self._outbox(), self.clock()

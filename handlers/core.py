@@ -44,7 +44,7 @@ from handlers.assistant import Assistant, Knowledge, blockquote, default_knowled
 from handlers.categories import categorize
 from handlers.cleaning import clean_message
 from handlers.identity import asker_key, identify
-from handlers.hardening import MATCH_LIMIT, harden, storable
+from handlers.hardening import MATCH_LIMIT, Hardened, harden, storable
 from handlers.messages import Incoming, Response
 from handlers.outgoing import plan, render, response_from_json, response_to_json
 from handlers.prices import find_price
@@ -122,7 +122,7 @@ class _Prepared:
     so the replies are exactly what computing them inside would give.
     """
 
-    routed_text: str
+    hardened: Hardened                  # harden(incoming.text): pure, so the turn reuses it
     decision: Decision
     asker_country: str | None
     found: Any                          # knowledge.matcher.Match for (decision, asker_country)
@@ -261,20 +261,20 @@ class Conversation:
     def _prepare(self, incoming: Incoming) -> _Prepared | None:
         """The decision and match for this message, read and computed before the write lock (None: not now)."""
         try:
-            routed = harden(incoming.text).text
-            decision = self.knowledge.understanding.decide(routed)
+            hardened = harden(incoming.text)
+            decision = self.knowledge.understanding.decide(hardened.text)
             employee = identify(self.db, incoming)         # a read outside any transaction
             country = employee.country if employee else None
             found = self.assistant.match(decision, asker_country=country) if decision.intent == "faq" else None
-            return _Prepared(routed, decision, country, found)
+            return _Prepared(hardened, decision, country, found)
         except Exception:       # whatever failed here fails again in the turn, and is answered there
             return None
 
     def _turn(self, incoming: Incoming, now: datetime, remember: bool,
               prepared: _Prepared | None = None) -> Response:
         self._local.settings = deadline_in_effect(self.db, self.configured)
-        hardened = harden(incoming.text)
-        employee = identify(self.db, incoming)
+        hardened = prepared.hardened if prepared is not None else harden(incoming.text)
+        employee = identify(self.db, incoming)         # again, under the lock: the link may have changed
         key = asker_key(incoming, employee)
         state = (self._state_of(key, incoming, now) or {}) if remember else {}
         turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
@@ -350,7 +350,7 @@ class Conversation:
         if opted is not None:
             return opted             # "track on" / "track off": the Averaging Period updates (handlers/tracker.py)
         prepared = turn.prepared
-        decision = (prepared.decision if prepared is not None and prepared.routed_text == turn.routed_text
+        decision = (prepared.decision if prepared is not None
                     else self.knowledge.understanding.decide(turn.routed_text))
         followed = self._followup(turn, decision)
         if followed is not None:

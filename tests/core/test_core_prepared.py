@@ -30,6 +30,16 @@ class _Unprepared(Conversation):
         return None
 
 
+class _Counting(Conversation):
+    matched_before_the_lock = 0
+
+    def _prepare(self, incoming):          # as the core does; counts the turns whose match was done early
+        prepared = super()._prepare(incoming)
+        if prepared is not None and prepared.found is not None:
+            type(self).matched_before_the_lock += 1
+        return prepared
+
+
 def _texts() -> list[str]:
     texts: list[str] = []
     for name in ("heldout.jsonl", "tuning.jsonl", "sealed.jsonl"):
@@ -46,7 +56,7 @@ def test_prepared_work_changes_no_reply(db_path: Path, tmp_path: Path, clock) ->
     copy = tmp_path / "copy.db"
     with sqlite3.connect(db_path) as source, sqlite3.connect(copy) as target:
         source.backup(target)
-    prepared, db_a = _world(db_path, Conversation, clock)
+    prepared, db_a = _world(db_path, _Counting, clock)
     inside, db_b = _world(copy, _Unprepared, clock)
     texts = _texts()
     assert len(texts) > 200
@@ -58,6 +68,7 @@ def test_prepared_work_changes_no_reply(db_path: Path, tmp_path: Path, clock) ->
                 a = prepared.handle(Incoming(channel, address, said, message_id=f"m{n}-{said}", **extra))
                 b = inside.handle(Incoming(channel, address, said, message_id=f"m{n}-{said}", **extra))
                 assert response_to_json(a) == response_to_json(b), (channel, address, said)
+        assert _Counting.matched_before_the_lock > 100    # the comparison is of the prepared path, not of two alike
         rows = "SELECT channel, kind, recipient, payload FROM outbox ORDER BY id"
         assert list(db_a.conn.execute(rows)) == list(db_b.conn.execute(rows))
     finally:

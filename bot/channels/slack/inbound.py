@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
 from bot.db import Connections, write_transaction
+from bot.groupcommit import GroupCommit
 
 log = logging.getLogger("sotp.slack.inbound")
 
@@ -140,10 +141,8 @@ class Inbound:
         self._flushing: asyncio.Task[None] | None = None
         self.resumed = 0
         self._pool: ThreadPoolExecutor | None = None
-        # Stores waiting for the writer: (kind, key, body, bot_user_id, the caller's future)
-        self._queued: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
-        self._storing = False
-        self._storer: asyncio.Future[None] | None = None
+        self._stores: GroupCommit[tuple[str, str, Mapping[str, Any], str | None], int | None] = GroupCommit(
+            self.ledger.store_many, self._writer)
 
     def _writer(self) -> ThreadPoolExecutor:
         """Its own thread: a store before an ack never waits behind turns in the default pool, and the
@@ -168,37 +167,7 @@ class Inbound:
         Returns once the row is committed. Requests that arrive while a store is being
         written are committed together in the next one (group commit).
         """
-        waiter: asyncio.Future[int | None] = asyncio.get_running_loop().create_future()
-        self._queued.append((kind, key, body, bot_user_id, waiter))
-        if not self._storing:
-            self._storing = True
-            self._storer = asyncio.ensure_future(self._store_queued())
-        return await waiter
-
-    async def _store_queued(self) -> None:
-        """Write what is queued, one transaction at a time, until nothing is."""
-        loop = asyncio.get_running_loop()
-        batch: list[tuple[str, str, Mapping[str, Any], str | None, asyncio.Future[int | None]]] = []
-        try:
-            while self._queued:
-                batch, self._queued = self._queued, []
-                try:
-                    ids = await loop.run_in_executor(self._writer(), self.ledger.store_many,
-                                                     [item[:4] for item in batch])
-                except Exception as exc:     # none of them is stored: each request fails (Slack retries it)
-                    for *_, waiter in batch:
-                        if not waiter.done():
-                            waiter.set_exception(exc)
-                    continue
-                for (*_, waiter), row_id in zip(batch, ids):
-                    if not waiter.done():
-                        waiter.set_result(row_id)
-        finally:
-            self._storing = False
-            for *_, waiter in batch + self._queued:    # cancelled (the loop stopping): none waits forever
-                if not waiter.done():
-                    waiter.cancel()
-            self._queued = []
+        return await self._stores.submit((kind, key, body, bot_user_id))
 
     def start(self, row_id: int, kind: str, body: Mapping[str, Any], bot_user_id: str | None) -> None:
         """Work a stored row after the ack, as a task the component waits for at shutdown."""

@@ -38,7 +38,16 @@ class GroupCommit(Generic[Item, Result]):
         self._queued.append((item, waiter))
         if self._writer is None:
             self._writer = asyncio.ensure_future(self._drain())
+            self._writer.add_done_callback(self._cancelled_unstarted)
         return await waiter
+
+    def _cancelled_unstarted(self, writer: asyncio.Future[None]) -> None:
+        """A writer cancelled before its first step never runs _drain's finally: cancel its callers here."""
+        if self._writer is writer:
+            self._writer = None
+            for _, waiter in self._queued:
+                waiter.cancel()
+            self._queued = []
 
     async def _drain(self) -> None:
         loop = asyncio.get_running_loop()

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 from typing import Any, Callable, Iterator, Literal, Sequence, TextIO
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.formatting import spreadsheet_safe, visible
 from bot.timestamps import from_db, to_db
 
@@ -184,7 +183,7 @@ def kept_text(text: str) -> str:
     return f"{head}\n[audit: cut to the first {MAX_TEXT_BYTES:,} of {len(data):,} bytes]"
 
 
-def migrate_to_chain(db: sqlite_utils.Database) -> None:
+def migrate_to_chain(db: Database) -> None:
     """Migration 7: rebuild the table with hashes, chaining the records already there in id order."""
     from bot.schema import _statements
 
@@ -218,7 +217,7 @@ class Verification:
 
 
 class AuditLog:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def record(self, event: AuditEvent) -> int:

@@ -15,8 +15,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.timestamps import from_db, to_db
 
 IDLE_TIMEOUT = timedelta(minutes=30)
@@ -54,7 +53,7 @@ def expired(updated_at: datetime, now: datetime) -> bool:
 
 
 class ConversationStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def get(self, asker: str, channel: str, now: datetime) -> dict[str, Any] | None:

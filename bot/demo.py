@@ -27,10 +27,9 @@ from itertools import accumulate
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import sqlite_utils
-
 from bot import countries, store
 from bot.config import data_path
+from bot.db import Database
 
 Progress = Callable[[str], None]
 
@@ -415,7 +414,7 @@ class DemoSummary:
     path: str
 
 
-def build(db: sqlite_utils.Database, n: int, seed: int, progress: Progress | None = None) -> DemoSummary:
+def build(db: Database, n: int, seed: int, progress: Progress | None = None) -> DemoSummary:
     """Replace the employees and grants of db with the demo population, in one transaction."""
     started = time.perf_counter()
     employees, grants = generate(n, seed, progress)

@@ -18,8 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Iterator
 
-import sqlite_utils
-
 from bot import store
 from bot.calc import (
     CalcContext,
@@ -47,6 +45,7 @@ from bot.calc.model_grid import ModelParameters, model_grid
 from bot.calc.whatif import BreakEven, Slope, break_even, slope
 from bot.calc.records import Employee, Grant
 from bot.config import Settings, data_path
+from bot.db import Database
 
 
 class UnknownEmployee(LookupError):
@@ -69,7 +68,7 @@ class UnknownEmployee(LookupError):
         return str(self.args[0])
 
 
-def employee_id(db: sqlite_utils.Database, text: str) -> str:
+def employee_id(db: Database, text: str) -> str:
     """The stored id a person meant: as typed, else in capitals ("e000096" is E000096).
 
     Raises UnknownEmployee, suggesting the closest stored id when one is close.
@@ -145,7 +144,7 @@ def monthly_rates(settings: Settings) -> MonthlyRates:
 _grids: dict[tuple[object, ...], PricingGrid] = {}
 
 
-def priced_series(db: sqlite_utils.Database) -> set[SeriesKey]:
+def priced_series(db: Database) -> set[SeriesKey]:
     """The Series of stored grants that can be Eligible Options: what a model grid must price."""
     rows = db.conn.execute(
         "SELECT DISTINCT exercise_price, expiration_date, multi_year_grant FROM grants "
@@ -160,7 +159,7 @@ def priced_series(db: sqlite_utils.Database) -> set[SeriesKey]:
     return out
 
 
-def grid_for(db: sqlite_utils.Database, calendar: ProgramCalendar) -> PricingGrid:
+def grid_for(db: Database, calendar: ProgramCalendar) -> PricingGrid:
     """The imported Pricing Grid, or else the illustrative model grid (cached per data version)."""
     db_key = str(db.conn.execute("PRAGMA database_list").fetchone()[2])
     imported = store.count(db, "grid") > 0
@@ -182,7 +181,7 @@ def grid_for(db: sqlite_utils.Database, calendar: ProgramCalendar) -> PricingGri
 
 # --- what channels call -----------------------------------------------------------------------
 
-def context(db: sqlite_utils.Database, settings: Settings) -> CalcContext:
+def context(db: Database, settings: Settings) -> CalcContext:
     """Everything bot.calc needs besides the person: grid, calendar, rates, rulings, interest."""
     calendar = calendar_for(settings)
     return CalcContext(
@@ -194,7 +193,7 @@ def context(db: sqlite_utils.Database, settings: Settings) -> CalcContext:
     )
 
 
-def person(db: sqlite_utils.Database, employee_key: str) -> tuple[Employee, list[Grant]]:
+def person(db: Database, employee_key: str) -> tuple[Employee, list[Grant]]:
     found = store.employee_with_grants(db, employee_key)
     if found is None:
         found = store.employee_with_grants(db, employee_id(db, employee_key))
@@ -202,12 +201,12 @@ def person(db: sqlite_utils.Database, employee_key: str) -> tuple[Employee, list
     return found
 
 
-def eligibility_for(db: sqlite_utils.Database, employee_id: str) -> EmployeeEligibility:
+def eligibility_for(db: Database, employee_id: str) -> EmployeeEligibility:
     employee, grants = person(db, employee_id)
     return employee_eligibility(employee, grants)
 
 
-def estimate_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, acp: Decimal,
+def estimate_for(db: Database, settings: Settings, employee_id: str, acp: Decimal,
                  ctx: CalcContext | None = None) -> Estimate:
     """An employee's Total Payment, $23-$31 table and schedule at an assumed ACP.
 
@@ -218,7 +217,7 @@ def estimate_for(db: sqlite_utils.Database, settings: Settings, employee_id: str
     return estimate(employee, grants, acp, ctx or context(db, settings))
 
 
-def break_even_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, amount: Decimal,
+def break_even_for(db: Database, settings: Settings, employee_id: str, amount: Decimal,
                    ctx: CalcContext | None = None) -> BreakEven:
     """The smallest Average Closing Price at which an employee's Total Payment reaches amount.
 
@@ -228,14 +227,14 @@ def break_even_for(db: sqlite_utils.Database, settings: Settings, employee_id: s
     return break_even(employee, grants, amount, ctx or context(db, settings))
 
 
-def slope_for(db: sqlite_utils.Database, settings: Settings, employee_id: str, acp: Decimal,
+def slope_for(db: Database, settings: Settings, employee_id: str, acp: Decimal,
               ctx: CalcContext | None = None) -> Slope:
     """Dollars of an employee's Total Payment per $1.00 of Average Closing Price around acp."""
     employee, grants = person(db, employee_id)
     return slope(employee, grants, acp, ctx or context(db, settings))
 
 
-def chart_points(db: sqlite_utils.Database, settings: Settings, employee_id: str,
+def chart_points(db: Database, settings: Settings, employee_id: str,
                  ctx: CalcContext | None = None) -> PaymentCurve:
     """An employee's Total Payment from $15.00 to $40.00 (or the part the grid covers): a chart's points.
 
@@ -256,7 +255,7 @@ class PopulationTotals:
     illustrative: bool
 
 
-def population_totals(db: sqlite_utils.Database, settings: Settings, acps: tuple[Decimal, ...],
+def population_totals(db: Database, settings: Settings, acps: tuple[Decimal, ...],
                       ctx: CalcContext | None = None) -> PopulationTotals:
     """Total Payments for all Eligible Options of all Eligible Employees (Notice s11's table)."""
     ctx = ctx or context(db, settings)
@@ -272,7 +271,7 @@ def population_totals(db: sqlite_utils.Database, settings: Settings, acps: tuple
                             ctx.grid.illustrative)
 
 
-def eligible_people(db: sqlite_utils.Database) -> Iterator[tuple[Employee, list[Grant]]]:
+def eligible_people(db: Database) -> Iterator[tuple[Employee, list[Grant]]]:
     """Every Eligible Employee with their Eligible Options, in employee id order (two queries in all).
 
     The same rules as employee_eligibility, without building reasons for every grant:

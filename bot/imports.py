@@ -38,10 +38,9 @@ from zoneinfo import ZoneInfo
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
-import sqlite_utils
-
 from bot import countries, store
 from bot.calc.records import GRANT_TYPES, PLANS, STATUSES, WORKER_TYPES
+from bot.db import Database
 from bot.elections import ACTIONS, METHODS
 
 MAX_LISTED_PROBLEMS = 20
@@ -296,7 +295,7 @@ def _finish(kind: str, path: Path, rows: list[tuple[Any, ...]], problems: list[s
     return PreparedImport(kind=kind, path=str(path), rows=rows, columns=tuple(columns), notes=tuple(notes))
 
 
-def _employee_ids(db: sqlite_utils.Database | None) -> set[str]:
+def _employee_ids(db: Database | None) -> set[str]:
     if db is None:
         return set()
     return {eid for (eid,) in db.conn.execute("SELECT employee_id FROM employees")}
@@ -304,7 +303,7 @@ def _employee_ids(db: sqlite_utils.Database | None) -> set[str]:
 
 # --- one importer per kind ----------------------------------------------------------------
 
-def _prepare_employees(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_employees(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen_ids: dict[str, int] = {}
     seen_emails: dict[str, int] = {}
@@ -349,7 +348,7 @@ def _prepare_employees(db: sqlite_utils.Database | None, path: str | Path) -> Pr
     return _finish("employees", path, rows, problems, (*store.EMPLOYEE_COLUMNS, "time_zone"), notes)
 
 
-def _prepare_grants(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_grants(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     known = _employee_ids(db)
     seen: dict[tuple[str, str], int] = {}
@@ -392,7 +391,7 @@ def _prepare_grants(db: sqlite_utils.Database | None, path: str | Path) -> Prepa
     return _finish("grants", path, rows, problems, store.GRANT_COLUMNS)
 
 
-def _prepare_grid(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_grid(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[tuple[Decimal, date, bool, Decimal], int] = {}
 
@@ -419,7 +418,7 @@ def _prepare_grid(db: sqlite_utils.Database | None, path: str | Path) -> Prepare
     return _finish("grid", path, rows, problems, store.GRID_COLUMNS)
 
 
-def _prepare_rates(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_rates(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[str, int] = {}
 
@@ -440,7 +439,7 @@ def _prepare_rates(db: sqlite_utils.Database | None, path: str | Path) -> Prepar
     return _finish("rates", path, rows, problems, ("country", "top_marginal_rate", "basis", "source"))
 
 
-def _prepare_rulings(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_rulings(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     seen: dict[str, int] = {}
     ruling_countries = tuple(c.name for c in countries.by_group("ruling"))
@@ -461,7 +460,7 @@ def _prepare_rulings(db: sqlite_utils.Database | None, path: str | Path) -> Prep
     return _finish("rulings", path, rows, problems, ("country", "status"))
 
 
-def _prepare_elections(db: sqlite_utils.Database | None, path: str | Path) -> PreparedImport:
+def _prepare_elections(db: Database | None, path: str | Path) -> PreparedImport:
     path = Path(path)
     known = _employee_ids(db)
 
@@ -481,7 +480,7 @@ def _prepare_elections(db: sqlite_utils.Database | None, path: str | Path) -> Pr
     return _finish("elections", path, rows, problems, store.ELECTION_COLUMNS)
 
 
-def _prepare_closes(db: sqlite_utils.Database | None, path: str | Path, settings: Any) -> PreparedImport:
+def _prepare_closes(db: Database | None, path: str | Path, settings: Any) -> PreparedImport:
     """The Averaging Period's closing prices: Available Trading Days of the program calendar only.
 
     Checked against the calendar of the settings (the Election Deadline as last
@@ -530,7 +529,7 @@ def _prepare_closes(db: sqlite_utils.Database | None, path: str | Path, settings
     return _finish("closes", path, rows, problems, ("day", "close"))
 
 
-PREPARERS: dict[str, Callable[[sqlite_utils.Database | None, str | Path], PreparedImport]] = {
+PREPARERS: dict[str, Callable[[Database | None, str | Path], PreparedImport]] = {
     "employees": _prepare_employees,
     "grants": _prepare_grants,
     "grid": _prepare_grid,
@@ -540,7 +539,7 @@ PREPARERS: dict[str, Callable[[sqlite_utils.Database | None, str | Path], Prepar
 }
 
 
-def prepare(kind: str, path: str | Path, db: sqlite_utils.Database | None,
+def prepare(kind: str, path: str | Path, db: Database | None,
             settings: Any = None) -> PreparedImport:
     """Check a whole file against the database (None: there is none yet); ImportRefused if it is bad.
 
@@ -587,7 +586,7 @@ def _candidate(row: Sequence[Any]) -> bool:
     return row[4] in ELIGIBLE_PLANS and row[6] - row[7] - row[8] > 0 and float(row[5]) >= 32.99
 
 
-def diff(db: sqlite_utils.Database | None, prepared: PreparedImport) -> ImportDiff:
+def diff(db: Database | None, prepared: PreparedImport) -> ImportDiff:
     """Rows added, changed and removed, and whose eligibility changes, if prepared were applied.
 
     One pass over the stored rows; rows are compared as written, and a row that differs
@@ -636,7 +635,7 @@ def diff(db: sqlite_utils.Database | None, prepared: PreparedImport) -> ImportDi
                       changed=changed, removed=removed, became_eligible=gained, no_longer_eligible=lost)
 
 
-def _eligibility_changes(db: sqlite_utils.Database, kind: str, rows: Sequence[tuple[Any, ...]],
+def _eligibility_changes(db: Database, kind: str, rows: Sequence[tuple[Any, ...]],
                          affected: set[str], old_people: dict[str, tuple[Any, ...]],
                          old_grants: dict[str, list[tuple[Any, ...]]]) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Employees (among affected) who are Eligible Employees only before, or only after, the import."""
@@ -673,7 +672,7 @@ def _eligibility_changes(db: sqlite_utils.Database, kind: str, rows: Sequence[tu
     return gained, lost
 
 
-def apply(db: sqlite_utils.Database, prepared: PreparedImport) -> ImportResult:
+def apply(db: Database, prepared: PreparedImport) -> ImportResult:
     """Replace the stored rows of the file's kind with its rows (see bot.store.replace_rows)."""
     if prepared.kind == "closes":
         from datetime import timezone
@@ -690,6 +689,6 @@ def apply(db: sqlite_utils.Database, prepared: PreparedImport) -> ImportResult:
                         notes=prepared.notes)
 
 
-def import_file(db: sqlite_utils.Database, kind: str, path: str | Path) -> ImportResult:
+def import_file(db: Database, kind: str, path: str | Path) -> ImportResult:
     """Check a file and, if it is good, replace the stored rows of its kind (no questions asked)."""
     return apply(db, prepare(kind, path, db))

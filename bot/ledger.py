@@ -12,8 +12,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.timestamps import to_db
 
 RETENTION = timedelta(days=7)
@@ -31,7 +30,7 @@ CREATE INDEX IF NOT EXISTS answered_received_at ON answered (received_at);
 
 
 class Ledger:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def seen(self, channel: str, message_id: str, now: datetime) -> dict[str, Any] | None:

@@ -30,10 +30,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Iterator, Mapping, Sequence
 
-import sqlite_utils
-
 from bot.audit import AuditEvent, AuditLog
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.timestamps import from_db, optional_from_db, to_db
 
 KINDS: tuple[str, ...] = ("reply", "staff-reply", "ticket-notice", "reminder", "confirmation", "notice", "chart")
@@ -100,7 +98,7 @@ _COLUMNS = ("id, key, channel, recipient, employee_id, kind, ticket_number, payl
             "created_at, attempts, claim_token, claimed_until, last_error, sent_at, provider_ref")
 
 
-def migrate_from_ticket_outbox(db: sqlite_utils.Database) -> None:
+def migrate_from_ticket_outbox(db: Database) -> None:
     """Migration 5: the ticket-only outbox of the first release becomes the general one."""
     from bot.schema import _statements
 
@@ -182,7 +180,7 @@ _PARTS_READ: dict[str, str] = {}
 _PARTS_READ_LIMIT = 4096
 
 
-def _row(values: Sequence[Any], db: sqlite_utils.Database) -> OutboxRow:
+def _row(values: Sequence[Any], db: Database) -> OutboxRow:
     (row_id, key, channel, recipient, employee_id, kind, ticket_number, payload, status, not_before,
      created_at, attempts, token, until, error, sent_at, ref) = values
     data = json.loads(payload)
@@ -197,7 +195,7 @@ def _row(values: Sequence[Any], db: sqlite_utils.Database) -> OutboxRow:
     )
 
 
-def _whole(payload: dict[str, Any], db: sqlite_utils.Database, row_id: int) -> dict[str, Any]:
+def _whole(payload: dict[str, Any], db: Database, row_id: int) -> dict[str, Any]:
     """The payload with its text put together from text_parts (the payload the channels render)."""
     pieces: list[str] = []
     for part in payload[TEXT_PARTS]:
@@ -250,7 +248,7 @@ class OutboxError(Exception):
 
 
 class Outbox:
-    def __init__(self, db: sqlite_utils.Database, audit: AuditLog | None = None) -> None:
+    def __init__(self, db: Database, audit: AuditLog | None = None) -> None:
         self.db = db
         self.audit = audit if audit is not None else AuditLog(db)
 

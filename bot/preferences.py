@@ -9,8 +9,7 @@ from __future__ import annotations
 import builtins
 from datetime import datetime
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.timestamps import to_db
 
 SETTINGS: dict[str, bool] = {   # setting -> its value when the employee never chose
@@ -31,7 +30,7 @@ CREATE TABLE IF NOT EXISTS preferences (
 
 
 class Preferences:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def get(self, employee_id: str, setting: str) -> bool:

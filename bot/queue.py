@@ -19,10 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-import sqlite_utils
-
 from bot.audit import AuditEvent, AuditLog
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.outbox import Outbound, Outbox, OutboxRow
 from bot.business_hours import BusinessHours
 from bot.timestamps import from_db, optional_from_db, to_db
@@ -198,7 +196,7 @@ def _name(value: str, what: str) -> str:
 
 
 class Queue:
-    def __init__(self, db: sqlite_utils.Database, audit: AuditLog | None = None) -> None:
+    def __init__(self, db: Database, audit: AuditLog | None = None) -> None:
         self.db = db
         self.audit = audit if audit is not None else AuditLog(db)
 

@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Callable
 
-import sqlite_utils
+from bot.db import Database
 
 log = logging.getLogger("sotp.db")
 
@@ -24,11 +24,11 @@ log = logging.getLogger("sotp.db")
 class Migration:
     version: int
     name: str
-    apply: Callable[[sqlite_utils.Database], None]
+    apply: Callable[[Database], None]
 
 
-def _script(sql: str) -> Callable[[sqlite_utils.Database], None]:
-    def apply(db: sqlite_utils.Database) -> None:
+def _script(sql: str) -> Callable[[Database], None]:
+    def apply(db: Database) -> None:
         for statement in _statements(sql):
             db.conn.execute(statement)
     return apply
@@ -80,19 +80,19 @@ def _migrations() -> tuple[Migration, ...]:
     )
 
 
-def _email_inbox(db: sqlite_utils.Database) -> None:
+def _email_inbox(db: Database) -> None:
     from bot.channels.email import inbox
 
     _script(inbox.SCHEMA)(db)
 
 
-def _closes(db: sqlite_utils.Database) -> None:
+def _closes(db: Database) -> None:
     from bot import tracking
 
     _script(tracking.SCHEMA)(db)
 
 
-def _slack_inbound(db: sqlite_utils.Database) -> None:
+def _slack_inbound(db: Database) -> None:
     from bot.channels.slack import inbound
 
     _script(inbound.SCHEMA)(db)
@@ -102,7 +102,7 @@ def latest_version() -> int:
     return _migrations()[-1].version
 
 
-def migrate(db: sqlite_utils.Database) -> int:
+def migrate(db: Database) -> int:
     """Apply what is missing; returns the version now. Reads only, when nothing is missing."""
     from bot.db import path_of, write_transaction
 

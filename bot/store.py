@@ -18,12 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-import sqlite_utils
-
 from bot.calc.records import Employee, Grant, GridPoint, SeriesKey
 from bot.elections import ElectionRecord
 from bot.config import Settings, data_path
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 
 EMPLOYEE_COLUMNS: tuple[str, ...] = (
     "employee_id", "name", "email", "slack_user_id", "country", "level", "worker_type", "status",
@@ -112,7 +110,7 @@ PERSON_GRANTS_INDEX = (
 )
 
 
-def open_db(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (creating if needed, unless create=False) the database, every table up to date (bot.db)."""
     from bot.db import connect
 
@@ -131,7 +129,7 @@ _BATCH_ROWS = 2_000
 SMALL_TABLE_ROWS = 100_000   # a table this small is dropped at once (well under 0.1 s)
 
 
-def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[Any]],
+def replace_rows(db: Database, kind: str, rows: Iterable[Sequence[Any]],
                  columns: Sequence[str], *, chunk_seconds: float = CHUNK_SECONDS,
                  pause_seconds: float = CHUNK_PAUSE_SECONDS) -> None:
     """Replace every row of one kind: all or nothing, without holding the write lock for long.
@@ -182,7 +180,7 @@ def replace_rows(db: sqlite_utils.Database, kind: str, rows: Iterable[Sequence[A
     _retire(db, retired, chunk_seconds, pause_seconds)
 
 
-def _retire(db: sqlite_utils.Database, table: str, chunk_seconds: float, pause_seconds: float) -> None:
+def _retire(db: Database, table: str, chunk_seconds: float, pause_seconds: float) -> None:
     """Drop a table without holding the write lock for long: dropping 2.7 million rows at once
     takes most of a second, so its indexes go one at a time and its rows a chunk at a time first."""
     exists = db.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
@@ -215,7 +213,7 @@ def _retire(db: sqlite_utils.Database, table: str, chunk_seconds: float, pause_s
         db.conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[str]:
+def _staging_schema(db: Database, kind: str, staging: str) -> list[str]:
     """The live table's own CREATE statements (as migrations left it), for the staging table.
 
     SQLite cannot rename an index, and the live table's index names are taken while
@@ -240,7 +238,7 @@ def _staging_schema(db: sqlite_utils.Database, kind: str, staging: str) -> list[
     return out
 
 
-def _touch(db: sqlite_utils.Database, kind: str) -> None:
+def _touch(db: Database, kind: str) -> None:
     """Record when a kind of data last changed (caches of derived figures key on it)."""
     db.conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -249,7 +247,7 @@ def _touch(db: sqlite_utils.Database, kind: str) -> None:
     )
 
 
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_meta(db: Database, key: str, value: str) -> None:
     with write_transaction(db):
         db.conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -258,12 +256,12 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
         )
 
 
-def meta(db: sqlite_utils.Database, key: str) -> str | None:
+def meta(db: Database, key: str) -> str | None:
     row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return None if row is None else row[0]
 
 
-def version(db: sqlite_utils.Database, kind: str) -> str:
+def version(db: Database, kind: str) -> str:
     """An opaque stamp that changes whenever that kind of data is replaced."""
     return meta(db, f"{kind}_version") or "0"
 
@@ -315,7 +313,7 @@ employee_from_row = _employee   # a row in EMPLOYEE_COLUMNS order, as stored or 
 grant_from_row = _grant         # a row in GRANT_COLUMNS order
 
 
-def employee(db: sqlite_utils.Database, employee_id: str) -> Employee | None:
+def employee(db: Database, employee_id: str) -> Employee | None:
     row = db.conn.execute(f"{_EMPLOYEE_SELECT} WHERE employee_id = ?", (employee_id,)).fetchone()
     return None if row is None else _employee(row)
 
@@ -360,7 +358,7 @@ def _person_records(rows: list[tuple[Any, ...]]) -> tuple[Employee, list[Grant]]
     return found, grants
 
 
-def employee_with_grants(db: sqlite_utils.Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:
+def employee_with_grants(db: Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:
     """An employee and their grants in one query (the hot path of single estimates)."""
     rows = db.conn.execute(_PERSON_SELECT, (employee_id,)).fetchall()
     if not rows:
@@ -368,7 +366,7 @@ def employee_with_grants(db: sqlite_utils.Database, employee_id: str) -> tuple[E
     return _person_records(rows)
 
 
-def employee_by_email(db: sqlite_utils.Database, email: str) -> Employee | None:
+def employee_by_email(db: Database, email: str) -> Employee | None:
     """Case-insensitive: mail systems do not preserve the case people type."""
     row = db.conn.execute(
         f"{_EMPLOYEE_SELECT} WHERE lower(email) = lower(?)", (email.strip(),)
@@ -376,20 +374,20 @@ def employee_by_email(db: sqlite_utils.Database, email: str) -> Employee | None:
     return None if row is None else _employee(row)
 
 
-def employee_by_slack_id(db: sqlite_utils.Database, slack_user_id: str) -> Employee | None:
+def employee_by_slack_id(db: Database, slack_user_id: str) -> Employee | None:
     row = db.conn.execute(f"{_EMPLOYEE_SELECT} WHERE slack_user_id = ?", (slack_user_id,)).fetchone()
     return None if row is None else _employee(row)
 
 
-def employees(db: sqlite_utils.Database) -> list[Employee]:
+def employees(db: Database) -> list[Employee]:
     return [_employee(r) for r in db.conn.execute(f"{_EMPLOYEE_SELECT} ORDER BY employee_id")]
 
 
-def employee_ids(db: sqlite_utils.Database) -> list[str]:
+def employee_ids(db: Database) -> list[str]:
     return [r[0] for r in db.conn.execute("SELECT employee_id FROM employees ORDER BY employee_id")]
 
 
-def grants_for(db: sqlite_utils.Database, employee_id: str) -> list[Grant]:
+def grants_for(db: Database, employee_id: str) -> list[Grant]:
     rows = db.conn.execute(
         f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date, grant_number", (employee_id,)
     )
@@ -404,19 +402,19 @@ def _election(row: Sequence[Any]) -> ElectionRecord:
                           datetime.fromisoformat(row[4]) if row[4] else None)
 
 
-def elections_of(db: sqlite_utils.Database, employee_id: str) -> list[ElectionRecord]:
+def elections_of(db: Database, employee_id: str) -> list[ElectionRecord]:
     """Every recorded election and withdrawal of one employee, oldest first."""
     rows = db.conn.execute(f"{_ELECTION_SELECT} WHERE employee_id = ? ORDER BY submitted_at", (employee_id,))
     return [_election(r) for r in rows]
 
 
-def time_zones(db: sqlite_utils.Database) -> dict[str, str]:
+def time_zones(db: Database) -> dict[str, str]:
     """Employees who have a time zone of their own (employees.csv `time_zone`), by employee id."""
     rows = db.conn.execute("SELECT employee_id, time_zone FROM employees WHERE coalesce(time_zone, '') != ''")
     return {eid: zone for eid, zone in rows}
 
 
-def all_elections(db: sqlite_utils.Database) -> dict[str, list[ElectionRecord]]:
+def all_elections(db: Database) -> dict[str, list[ElectionRecord]]:
     """Every employee's election records, oldest first (one query, for planning over a population)."""
     out: dict[str, list[ElectionRecord]] = {}
     for row in db.conn.execute(f"{_ELECTION_SELECT} ORDER BY employee_id, submitted_at"):
@@ -424,7 +422,7 @@ def all_elections(db: sqlite_utils.Database) -> dict[str, list[ElectionRecord]]:
     return out
 
 
-def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:
+def all_grants(db: Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:
     """Every employee's grants, for population totals (one query, not one per employee).
 
     candidates_only keeps the grants that MAY be Eligible Options (plan, outstanding,
@@ -445,13 +443,13 @@ def all_grants(db: sqlite_utils.Database, *, candidates_only: bool = False) -> d
     return out
 
 
-def count(db: sqlite_utils.Database, kind: str) -> int:
+def count(db: Database, kind: str) -> int:
     if kind not in KINDS:
         raise ValueError(f"unknown data kind: {kind}")
     return int(db.conn.execute(f"SELECT count(*) FROM {kind}").fetchone()[0])
 
 
-def grid_points(db: sqlite_utils.Database) -> list[GridPoint]:
+def grid_points(db: Database) -> list[GridPoint]:
     rows = db.conn.execute(f"SELECT {', '.join(GRID_COLUMNS)} FROM grid")
     return [
         GridPoint(
@@ -469,7 +467,7 @@ def shipped_rates() -> dict[str, Decimal]:
         return {row["country"]: Decimal(row["top_marginal_rate"]) for row in csv.DictReader(fh)}
 
 
-def rates(db: sqlite_utils.Database) -> dict[str, Decimal]:
+def rates(db: Database) -> dict[str, Decimal]:
     """Imported top marginal rates; the shipped table when none were imported."""
     rows = db.conn.execute("SELECT country, top_marginal_rate FROM rates").fetchall()
     if not rows:
@@ -477,7 +475,7 @@ def rates(db: sqlite_utils.Database) -> dict[str, Decimal]:
     return {country: Decimal(rate) for country, rate in rows}
 
 
-def rulings(db: sqlite_utils.Database, settings: Settings) -> dict[str, str]:
+def rulings(db: Database, settings: Settings) -> dict[str, str]:
     """Tax ruling status per ruling country: configuration, overridden by `sotp import rulings`."""
     out = {str(k): str(v) for k, v in settings.rulings.items()}
     for country, status in db.conn.execute("SELECT country, status FROM rulings"):

@@ -12,13 +12,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
 
-import sqlite_utils
-
 from bot import figures
 from bot.calc import CalcError, Estimate, ProgramCalendar
 from bot.calc.averaging import AveragingState, averaging_state
 from bot.config import Settings
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.timestamps import to_db
 
 SCHEMA = """
@@ -31,13 +29,13 @@ CREATE TABLE IF NOT EXISTS closes (
 COLUMNS: tuple[str, ...] = ("day", "close")
 
 
-def stored_closes(db: sqlite_utils.Database) -> list[tuple[date, Decimal]]:
+def stored_closes(db: Database) -> list[tuple[date, Decimal]]:
     """Every stored close, in date order (exactly as the file wrote it: TEXT, never a float)."""
     rows = db.conn.execute("SELECT day, close FROM closes ORDER BY day")
     return [(date.fromisoformat(day), Decimal(close)) for day, close in rows]
 
 
-def replace_closes(db: sqlite_utils.Database, rows: Sequence[tuple[str, str]], now: datetime) -> None:
+def replace_closes(db: Database, rows: Sequence[tuple[str, str]], now: datetime) -> None:
     """All the stored closes replaced by these (one short transaction: a period has 15 at most)."""
     with write_transaction(db):
         db.conn.execute("DELETE FROM closes")
@@ -47,7 +45,7 @@ def replace_closes(db: sqlite_utils.Database, rows: Sequence[tuple[str, str]], n
                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (to_db(now),))
 
 
-def effective_settings(db: sqlite_utils.Database, settings: Settings) -> Settings:
+def effective_settings(db: Database, settings: Settings) -> Settings:
     """The settings with the Election Deadline as last extended (the calendar follows it)."""
     from bot.reminders.deadlines import in_effect
 
@@ -63,13 +61,13 @@ class Tracker:
     as_of: datetime
 
 
-def tracker(db: sqlite_utils.Database, settings: Settings, now: datetime) -> Tracker:
+def tracker(db: Database, settings: Settings, now: datetime) -> Tracker:
     """The Averaging Period as of `now` from the stored closes. Raises CalcError for a bad calendar."""
     calendar = figures.calendar_for(effective_settings(db, settings))
     return Tracker(averaging_state(stored_closes(db), calendar, now), calendar, now)
 
 
-def payment_at_average(db: sqlite_utils.Database, settings: Settings, employee_id: str,
+def payment_at_average(db: Database, settings: Settings, employee_id: str,
                        state: AveragingState) -> Estimate | None:
     """An employee's Total Payment at the running average (None before any close is in).
 

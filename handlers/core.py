@@ -22,11 +22,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Sequence
 
-import sqlite_utils
-
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
-from bot.db import Connections, DatabaseUnavailable, path_of, translate, write_transaction
+from bot.db import Connections, Database, DatabaseUnavailable, path_of, translate, write_transaction
 from bot.ledger import Ledger
 from bot.reminders.deadlines import in_effect as deadline_in_effect
 from bot.outbox import Outbox
@@ -139,7 +137,7 @@ def _utc_now() -> datetime:
 class _Stores(threading.local):
     """This thread's connection and the stores on it (SQLite connections are per thread)."""
 
-    db: sqlite_utils.Database | None = None
+    db: Database | None = None
     settings: Settings | None = None
     audit: AuditLog
     queue: Queue
@@ -159,7 +157,7 @@ class Conversation:
     before BEGIN IMMEDIATE (_prepare), so other writers wait less for the turn.
     """
 
-    def __init__(self, db: sqlite_utils.Database | Connections, settings: Settings, *,
+    def __init__(self, db: Database | Connections, settings: Settings, *,
                  knowledge: Knowledge | None = None, clock: Callable[[], datetime] = _utc_now) -> None:
         self.connections = db if isinstance(db, Connections) else Connections.around(db)
         self.configured = settings
@@ -184,7 +182,7 @@ class Conversation:
         return local
 
     @property
-    def db(self) -> sqlite_utils.Database:
+    def db(self) -> Database:
         return self.connections.db()
 
     @property

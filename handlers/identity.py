@@ -7,14 +7,13 @@ the imported employee records. Unknown askers get general answers only.
 
 from __future__ import annotations
 
-import sqlite_utils
-
 from bot import store
 from bot.calc.records import Employee
+from bot.db import Database
 from handlers.messages import Incoming
 
 
-def identify(db: sqlite_utils.Database, incoming: Incoming) -> Employee | None:
+def identify(db: Database, incoming: Incoming) -> Employee | None:
     if incoming.employee_id:
         return store.employee(db, incoming.employee_id)
     if incoming.channel == "slack":

@@ -15,12 +15,11 @@ import re
 from datetime import datetime
 from functools import lru_cache
 
-import sqlite_utils
-
 from bot import tracker_texts, tracking
 from bot.calc import CalcError, NotEligible
 from bot.calc.records import Employee
 from bot.config import Settings
+from bot.db import Database
 from bot.preferences import Preferences
 from handlers.reply import Reply
 
@@ -50,7 +49,7 @@ def opt_choice(text: str) -> bool | None:
     return None if found is None else found["choice"].lower() == "on"
 
 
-def set_tracking(db: sqlite_utils.Database, employee: Employee | None, on: bool, channel: str,
+def set_tracking(db: Database, employee: Employee | None, on: bool, channel: str,
                  now: datetime) -> Reply:
     """Record the choice (inside the turn's transaction) and say what it means."""
     t = tracker_texts.default_texts()
@@ -67,7 +66,7 @@ def set_tracking(db: sqlite_utils.Database, employee: Employee | None, on: bool,
     return Reply("other", (text,), (), 1.0, privacy="private", sub_intent="tracking")
 
 
-def answer(db: sqlite_utils.Database, settings: Settings, employee: Employee | None, text: str,
+def answer(db: Database, settings: Settings, employee: Employee | None, text: str,
            now: datetime) -> Reply:
     """The tracker's reply: the period's state; the asker's own Total Payment when they ask for it."""
     t = tracker_texts.default_texts()

@@ -18,14 +18,13 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Sequence
 
-import sqlite_utils
-
 from bot import countries, figures
 from bot.calc.estimate import ILLUSTRATIVE_NOTE, PRE_TAX_NOTE, TABLE_PRICES, US_DOLLARS_NOTE
 from bot.calc.records import Employee, format_price
 from bot.calc.schedule import ALL_UPFRONT_LIMIT, TWO_CONTINGENT_LEVEL
 from bot.calc.whatif import BreakEven, Slope, validate_amount
 from bot.config import Settings
+from bot.db import Database
 from bot.formatting import dollars
 from handlers.assistant import Templates, blockquote
 from handlers.reply import Reply
@@ -172,7 +171,7 @@ def general_schedule(employee: Employee) -> bool:
     return country is not None and country.payment_group == "general"
 
 
-def reply(t: Templates, db: sqlite_utils.Database, settings: Settings, employee: Employee, text: str,
+def reply(t: Templates, db: Database, settings: Settings, employee: Employee, text: str,
           price: Decimal | None) -> Reply:
     """The private answer to an inverse question; raises bot.calc's errors (NotEligible, CalcError) for the core."""
     sections = tuple(t.raw["whatif"]["sections"])

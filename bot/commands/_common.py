@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bot.config import DB_ENV, ConfigError, Settings, default_db_path, load_settings
+from bot.db import Database
 
 
 class CommandError(Exception):
@@ -95,7 +94,7 @@ def missing_database(path: Path) -> str:
 
 
 def open_database(args: argparse.Namespace, settings: Settings, *,
-                  read_only: bool = False) -> sqlite_utils.Database:
+                  read_only: bool = False) -> Database:
     """The command's existing database. Only the unnamed default is built (as the demo) on first use;
     a named path that does not exist is refused and nothing is created, not even its directory.
 
@@ -115,7 +114,7 @@ def open_database(args: argparse.Namespace, settings: Settings, *,
     return connect(path, create=False)
 
 
-def check_writable(db: sqlite_utils.Database) -> None:
+def check_writable(db: Database) -> None:
     """Fail now, with DatabaseReadOnly or DatabaseBusy, if this command could not write its changes.
 
     The conversation core answers a turn it cannot record with a safe apology (right for

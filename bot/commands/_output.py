@@ -9,18 +9,17 @@ from __future__ import annotations
 import argparse
 from typing import Callable
 
-import sqlite_utils
-
 from bot.calc import CalcError
 from bot.commands._common import CommandError, open_database
 from bot.config import Settings
+from bot.db import Database
 from bot.figures import UnknownEmployee
 from bot.formatting import count, dollars, notes, table
 
 __all__ = ["calc_errors", "count", "database", "dollars", "notes", "table"]
 
 
-def database(args: argparse.Namespace, settings: Settings, *, read_only: bool = False) -> sqlite_utils.Database:
+def database(args: argparse.Namespace, settings: Settings, *, read_only: bool = False) -> Database:
     """The command's database: the one named, which must exist, else the demo default (built on first use).
     read_only=True for a command that only reads (see open_database)."""
     return open_database(args, settings, read_only=read_only)

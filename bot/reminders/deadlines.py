@@ -13,18 +13,16 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
-import sqlite_utils
-
 from bot.calc.calendar import FIRST_DEADLINE
 from bot.config import ConfigError, Settings
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.reminders.plan import DeadlineVersion, ExtensionRefused, extended, first_version
 from bot.reminders.store import ReminderStore
 
 log = logging.getLogger("sotp.reminders")
 
 
-def current(db: sqlite_utils.Database) -> DeadlineVersion | None:
+def current(db: Database) -> DeadlineVersion | None:
     versions = ReminderStore(db).versions()
     return versions[-1] if versions else None
 
@@ -48,7 +46,7 @@ def _planned(known: list[DeadlineVersion], configured: date, now: datetime) -> l
     return added
 
 
-def resolve(db: sqlite_utils.Database, settings: Settings, now: datetime, *,
+def resolve(db: Database, settings: Settings, now: datetime, *,
             record: bool = True) -> tuple[DeadlineVersion, bool]:
     """The current deadline version, adding the ones the configuration implies; (version, added?).
 
@@ -71,7 +69,7 @@ def resolve(db: sqlite_utils.Database, settings: Settings, now: datetime, *,
     return latest, bool(added)
 
 
-def extend(db: sqlite_utils.Database, settings: Settings, to: date, now: datetime,
+def extend(db: Database, settings: Settings, to: date, now: datetime,
            note: str | None = None) -> DeadlineVersion:
     """Record an extension of the Election Deadline to `to`; raises ExtensionRefused."""
     resolve(db, settings, now)
@@ -85,7 +83,7 @@ def extend(db: sqlite_utils.Database, settings: Settings, to: date, now: datetim
     return version
 
 
-def in_effect(db: sqlite_utils.Database, settings: Settings) -> Settings:
+def in_effect(db: Database, settings: Settings) -> Settings:
     """The settings with the Election Deadline as last extended, when the database records a later one.
 
     Everything that states the deadline or builds the calendar reads this (the

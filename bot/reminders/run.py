@@ -26,12 +26,10 @@ from decimal import Decimal
 from typing import Any, Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
-import sqlite_utils
-
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.elections import ElectionStatus, election_status
 from bot.outbox import TEXT_PARTS, Outbound, Outbox, part_digest, part_ref, payload_json
 from bot.config import Settings
@@ -207,7 +205,7 @@ def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipie
 class Planner:
     """Plans and enqueues over the whole population; one instance per connection (thread)."""
 
-    def __init__(self, db: sqlite_utils.Database, settings: Settings, *, texts_: texts.Texts | None = None,
+    def __init__(self, db: Database, settings: Settings, *, texts_: texts.Texts | None = None,
                  progress: Progress | None = None, slack: bool | None = None) -> None:
         self.db = db
         self.settings = settings

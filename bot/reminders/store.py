@@ -13,8 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.reminders.plan import DeadlineVersion
 from bot.timestamps import from_db, to_db
 
@@ -74,7 +73,7 @@ def _version(row: Sequence[object]) -> DeadlineVersion:
 
 
 class ReminderStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- deadline versions ------------------------------------------------------------------

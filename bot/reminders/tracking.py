@@ -21,14 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlite_utils
-
 from bot import store, tracker_texts, tracking
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.calc.averaging import AveragingState, closed_at
 from bot.config import Settings
-from bot.db import write_transaction
+from bot.db import Database, write_transaction
 from bot.figures import UnknownEmployee
 from bot.outbox import Outbound, Outbox
 from bot.preferences import Preferences
@@ -68,7 +66,7 @@ def key(day: Any, employee_id: str) -> str:
     return f"{KEY_PREFIX}{day.isoformat()}:{employee_id}"
 
 
-def plan(db: sqlite_utils.Database, settings: Settings, now: datetime, *, slack: bool = True,
+def plan(db: Database, settings: Settings, now: datetime, *, slack: bool = True,
          dry_run: bool = False) -> TrackingReport:
     """One pass: the latest close's update to every opted-in employee who has not had it."""
     report = TrackingReport()

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Callable
 
 import pytest
-import sqlite_utils
 
 from bot.audit import AuditLog
+from bot.db import Database
 from bot.queue import Queue
 from bot.store import open_db
 
@@ -19,35 +19,41 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> sqlite_utils.Database:
+def db(db_path: Path) -> Database:
     database = open_db(db_path)
     yield database
     database.close()
 
 
 @pytest.fixture
-def audit(db: sqlite_utils.Database) -> AuditLog:
+def audit(db: Database) -> AuditLog:
     return AuditLog(db)
 
 
 @pytest.fixture
-def queue(db: sqlite_utils.Database, audit: AuditLog) -> Queue:
+def queue(db: Database, audit: AuditLog) -> Queue:
     return Queue(db, audit)
 
 
-def _query_plans(db: sqlite_utils.Database, run: Callable[[], object]) -> list[str]:
-    """EXPLAIN QUERY PLAN of every SELECT that run() sends through db.execute."""
-    seen: list[tuple[str, object]] = []
-    with db.tracer(lambda sql, params: seen.append((sql, params))):
+def _query_plans(db: Database, run: Callable[[], object]) -> list[str]:
+    """EXPLAIN QUERY PLAN of every SELECT that run() makes on db's connection.
+
+    SQLite's trace callback gives each statement with its parameters bound as literals.
+    """
+    seen: list[str] = []
+    db.conn.set_trace_callback(seen.append)
+    try:
         run()
+    finally:
+        db.conn.set_trace_callback(None)
     plans = []
-    for sql, params in seen:
+    for sql in seen:
         if sql.lstrip().upper().startswith("SELECT"):
-            rows = db.execute("EXPLAIN QUERY PLAN " + sql, params or ()).fetchall()
+            rows = db.execute("EXPLAIN QUERY PLAN " + sql).fetchall()
             plans.append(" / ".join(row[3] for row in rows))
     return plans
 
 
 @pytest.fixture
-def query_plans() -> Callable[[sqlite_utils.Database, Callable[[], object]], list[str]]:
+def query_plans() -> Callable[[Database, Callable[[], object]], list[str]]:
     return _query_plans

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 from bot.config import Settings
+from bot.db import Database
 from bot.outbox import Outbox
 from bot.reminders.run import Planner
 
@@ -26,7 +25,7 @@ def at(text: str) -> datetime:
 @dataclasses.dataclass
 class World:
     path: Path
-    db: sqlite_utils.Database
+    db: Database
     settings: Settings
     cases: dict[str, str]          # what each chosen employee stands for -> employee id
     eligible: list[str]
@@ -53,7 +52,7 @@ def with_reminders(settings: Settings, **values: Any) -> Settings:
     return dataclasses.replace(settings, raw=raw)
 
 
-def pick(db: sqlite_utils.Database, eligible: list[str], where: str, *params: Any, skip: int = 0) -> str:
+def pick(db: Database, eligible: list[str], where: str, *params: Any, skip: int = 0) -> str:
     rows = [r[0] for r in db.conn.execute(f"SELECT employee_id FROM employees WHERE {where} ORDER BY employee_id",
                                           params) if r[0] in eligible]
     return rows[skip]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import sqlite_utils
 
+from bot.db import Database
 from bot.store import open_db
 
 
@@ -16,7 +16,7 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def db(db_path: Path) -> sqlite_utils.Database:
+def db(db_path: Path) -> Database:
     database = open_db(db_path)
     yield database
     database.close()

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Sequence
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.timestamps import from_db, optional_from_db, to_db
 
 STATUSES: tuple[str, ...] = ("received", "done", "quarantined", "no-reply")
@@ -118,7 +117,7 @@ def _ticket_number(ticket: str | None) -> int | None:
 
 
 class Inbox:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- the listener ----------------------------------------------------------------------------
@@ -224,7 +223,7 @@ class Inbox:
             "SELECT status, count(*) FROM email_inbound GROUP BY status")}
 
 
-def message_id_key(db: sqlite_utils.Database) -> bytes:
+def message_id_key(db: Database) -> bytes:
     """The database's own key for signing outgoing Message-IDs (made by migration 10)."""
     found = db.conn.execute("SELECT value FROM email_keys WHERE name = 'message_id'").fetchone()
     if found is None:   # a row removed by hand: make a new key (old ids then no longer verify)

@@ -23,8 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterator, TypeVar
 
-import sqlite_utils
-
 from bot import store
 from bot.audit import AuditEvent, AuditLog
 from bot.channels.email.compose import EmailTexts
@@ -33,7 +31,7 @@ from bot.channels.email.parse import Headers, ParsedMail, Unreadable, bounced_me
 from bot.channels.email.rules import Mail, ScreenPolicy
 from bot.channels.email.screen import screen
 from bot.channels.email.threads import MessageIds, bare_subject, ticket_in_subject
-from bot.db import Connections, DatabaseUnavailable, write_transaction
+from bot.db import Connections, Database, DatabaseUnavailable, write_transaction
 from bot.delivery import nap
 from bot.outbox import Outbox, OutboxError, OutboxRow, backoff
 from bot.queue import Queue
@@ -212,7 +210,7 @@ class InboundProcessor:
                 waker()            # after the commit: the rows are there to claim
         return taken
 
-    def _one_of_batch(self, db: sqlite_utils.Database, inbox: Inbox, row_id: int) -> Outcome | None:
+    def _one_of_batch(self, db: Database, inbox: Inbox, row_id: int) -> Outcome | None:
         now = self.clock()
         row = inbox.get(row_id)
         if row is None or row.status != "received":
@@ -261,7 +259,7 @@ class InboundProcessor:
         except Unreadable as exc:
             return exc
 
-    def _process(self, db: sqlite_utils.Database, row: InboundRow, read: ParsedMail | Unreadable,
+    def _process(self, db: Database, row: InboundRow, read: ParsedMail | Unreadable,
                  now: datetime) -> Outcome | None:
         inbox = Inbox(db)
         if not inbox.is_waiting(row.id):        # another process got to it first
@@ -303,7 +301,7 @@ class InboundProcessor:
         return Outcome("done", rule, len(response.outbox_keys), answered_ticket)
 
     # ---------------------------------------------------------------- threading
-    def _our_rows(self, db: sqlite_utils.Database, headers: Headers) -> Iterator[OutboxRow]:
+    def _our_rows(self, db: Database, headers: Headers) -> Iterator[OutboxRow]:
         """The outbox rows of our own emails this one refers to, newest reference first (ids verified)."""
         outbox = Outbox(db)
         for ref in _references(headers):
@@ -317,7 +315,7 @@ class InboundProcessor:
             if self.ids.verify(ref, sent.id, sent.key):
                 yield sent
 
-    def _thread_ticket(self, db: sqlite_utils.Database, headers: Headers) -> str | None:
+    def _thread_ticket(self, db: Database, headers: Headers) -> str | None:
         """The ticket this email answers: the subject's tag, else a Message-ID of one of its messages."""
         tagged = ticket_in_subject(headers.subject, self.tag)
         if tagged:
@@ -327,7 +325,7 @@ class InboundProcessor:
             return ticket
         return Inbox(db).ticket_of(_references(headers))
 
-    def _answered(self, db: sqlite_utils.Database, headers: Headers) -> str:
+    def _answered(self, db: Database, headers: Headers) -> str:
         """The email whose answer this one replies to ("" if none): the core continues from what that
         answer said. The newest reference that is one of our answers (its row keeps the Message-ID it
         answered), else an In-Reply-To naming an email we received (a reply to one's own message)."""
@@ -339,11 +337,11 @@ class InboundProcessor:
         return ""
 
     # ------------------------------------------------------- not answered, unreadable
-    def _employee_id(self, db: sqlite_utils.Database, address: str | None) -> str | None:
+    def _employee_id(self, db: Database, address: str | None) -> str | None:
         found = store.employee_by_email(db, address) if address else None
         return found.employee_id if found else None
 
-    def _record_unanswered(self, db: sqlite_utils.Database, row: InboundRow, headers: Headers, rule: str,
+    def _record_unanswered(self, db: Database, row: InboundRow, headers: Headers, rule: str,
                            now: datetime) -> str | None:
         """The audit record of a message that gets no reply; returns a note (what a bounce was about)."""
         note = None
@@ -365,7 +363,7 @@ class InboundProcessor:
                                        self._employee_id(db, headers.from_addr), None, (), None, storable(text)))
         return note
 
-    def _quarantine(self, db: sqlite_utils.Database, row: InboundRow, headers: Headers, reason: str,
+    def _quarantine(self, db: Database, row: InboundRow, headers: Headers, reason: str,
                     now: datetime) -> Outcome:
         """A message nobody can answer automatically: a compchng ticket, so a person reads it."""
         sender = headers.from_addr or row.mail_from or "unknown sender"
@@ -383,7 +381,7 @@ class InboundProcessor:
                     reason)
         return Outcome("quarantined", "unreadable", 0, ticket.id)
 
-    def _retry(self, db: sqlite_utils.Database, row: InboundRow, reason: str, now: datetime) -> Outcome:
+    def _retry(self, db: Database, row: InboundRow, reason: str, now: datetime) -> Outcome:
         attempts = Inbox(db).retry_later(row.id, now, backoff(row.attempts + 1), reason)
         if attempts >= self.max_attempts:
             return self._quarantine(db, row, read_headers(row.raw), f"{reason} ({attempts} attempts)", now)
@@ -391,7 +389,7 @@ class InboundProcessor:
                     row.message_id, reason, attempts)
         return Outcome("retry", "failed")
 
-    def _failed_attempt(self, db: sqlite_utils.Database, row_id: int, now: datetime, reason: str) -> Outcome | None:
+    def _failed_attempt(self, db: Database, row_id: int, now: datetime, reason: str) -> Outcome | None:
         try:
             with write_transaction(db):
                 row = Inbox(db).get(row_id)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import sqlite_utils
-
+from bot.db import Database
 from bot.timestamps import from_db, optional_from_db, to_db
 
 SCHEMA = """
@@ -56,7 +55,7 @@ class TicketPost:
 
 
 class SlackStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # -- users ------------------------------------------------------------------------------------

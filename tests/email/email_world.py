@@ -171,10 +171,16 @@ def serve_args(listen: str, relay_port: int, **extra: Any) -> argparse.Namespace
     return argparse.Namespace(**values)
 
 
+def _toml(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
 def config_file(folder: Path, **email_settings: Any) -> Path:
     """A deployment's TOML file with an [email] section (short timeouts for the tests)."""
     values = {"relay_timeout": 2, "delivery_lease": 5, **email_settings}
-    lines = ["[email]"] + [f"{k} = {v!r}" if not isinstance(v, str) else f'{k} = "{v}"' for k, v in values.items()]
+    lines = ["[email]"] + [f"{k} = {_toml(v)}" for k, v in values.items()]
     lines += ["[serve]", f'state_dir = "{folder / "state"}"']
     path = folder / "sotp.toml"
     path.write_text("\n".join(lines) + "\n")

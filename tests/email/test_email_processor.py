@@ -116,6 +116,7 @@ def test_the_defaults_are_the_issues():
         "127.0.0.1:2525", "127.0.0.1:2526", "compchng@microsoft.com")
     assert (config.max_bytes, config.auto_reply_limit, config.accept) == (
         10 * 1024 * 1024, 5, frozenset({"compchng@microsoft.com"}))
+    assert config.processor_process is False
 
 
 @pytest.mark.parametrize("section, message", [
@@ -125,6 +126,7 @@ def test_the_defaults_are_the_issues():
     ({"relay_timeout": 30, "delivery_lease": 40}, "email.delivery_lease (40 s) must be at least twice"),
     ({"auto_reply_limit": -1}, "email.auto_reply_limit: must be at least 0"),
     ({"relay_ca_file": "/no/such/ca.pem"}, "email.relay_ca_file: no such file"),
+    ({"processor_process": "yes"}, "email.processor_process: expected true or false"),
 ])
 def test_a_bad_setting_stops_start_up_with_its_name(tmp_path, section, message):
     settings = load_settings(config_file(tmp_path, **{"relay_timeout": 2, "delivery_lease": 5, **section}))

@@ -13,7 +13,7 @@ from email.headerregistry import Address
 from email.errors import HeaderParseError
 from typing import Any, Mapping
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, config_flag
 
 PASSWORD_ENV = "SOTP_SMTP_PASSWORD"
 SECURITY = ("none", "starttls", "tls")
@@ -49,6 +49,7 @@ class EmailSettings:
     message_id_secret: str = field(repr=False)
     subject_tag: str
     hostname: str
+    processor_process: bool = False      # the inbound processor in a spawned process (processproc.py)
 
 
 def parse_host_port(value: str, name: str) -> HostPort:
@@ -163,4 +164,5 @@ def email_settings(settings: Settings, args: argparse.Namespace | None = None) -
         message_id_secret=str(section.get("message_id_secret", "")),
         subject_tag=tag,
         hostname=str(section.get("hostname", "")).strip() or "localhost",
+        processor_process=config_flag(section, "email", "processor_process", False),
     )

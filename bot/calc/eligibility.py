@@ -115,13 +115,18 @@ def employee_eligibility(employee: Employee, grants: Sequence[Grant]) -> Employe
     eligible_options counts the grants that are Eligible Options on their own,
     whether or not the person is an Eligible Employee.
     """
-    for grant in grants:
-        if grant.employee_id != employee.employee_id:
+    eid = employee.employee_id
+    verdicts: list[GrantEligibility] = []
+    options = 0
+    for grant in grants:   # one pass: this runs for every estimate
+        if grant.employee_id != eid:
             raise CalcError(f"grant {grant.grant_number} belongs to employee {grant.employee_id}, "
                             f"not {employee.employee_id}")
-    verdicts = tuple(grant_eligibility(g) for g in grants)
-    reasons = list(employee_rule_reasons(employee))
-    if not any(v.eligible for v in verdicts):
-        reasons.append("holds no Eligible Options")
-    options = sum(v.grant.outstanding for v in verdicts if v.eligible)
-    return EmployeeEligibility(employee, not reasons, tuple(reasons), verdicts, options)
+        verdict = grant_eligibility(grant)
+        if verdict.eligible:
+            options += grant.granted - grant.exercised - grant.cancelled
+        verdicts.append(verdict)
+    reasons = employee_rule_reasons(employee)
+    if not options:   # an Eligible Option has options outstanding
+        reasons = (*reasons, "holds no Eligible Options")
+    return EmployeeEligibility(employee, not reasons, reasons, tuple(verdicts), options)

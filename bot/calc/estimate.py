@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
-from typing import Mapping, Sequence
+from operator import attrgetter
+from typing import Iterable, Mapping, Sequence
 
 from bot import countries
 from bot.countries import Country
@@ -20,7 +21,7 @@ from bot.calc.eligibility import EmployeeEligibility, employee_eligibility, is_e
 from bot.calc.errors import CalcError, NotEligible, PriceOutOfRange, ProgramTerminated, SeriesMissing
 from bot.calc.interest import contingent_interest
 from bot.calc.money import CENT, calc_context
-from bot.calc.pricing import PricingGrid, validate_assumed_acp
+from bot.calc.pricing import CentsRow, PricingGrid, validate_assumed_acp
 from bot.calc.records import Employee, Grant, SeriesKey, format_price
 from bot.calc.schedule import Installment, RateTable, payout_schedule
 
@@ -120,6 +121,25 @@ def _sum_of_payments(holdings: Sequence[tuple[SeriesKey, int]], acp: Decimal, gr
     return total
 
 
+def _cents_table(acps: tuple[Decimal, ...],
+                 held: Iterable[tuple[CentsRow | None, int]]) -> tuple[tuple[Decimal, Decimal], ...] | None:
+    """(ACP, Total Payment) from each holding's CentsRow and options, summed in integer cents.
+
+    The same cents as _sum_of_payments() (CentsRow says why); None when a holding has no
+    row or too many options for integers to be provably the same.
+    """
+    totals = [0] * len(acps)
+    for row, options in held:
+        if row is None:
+            return None
+        added = row.add_cents(totals, options)
+        if added is None:
+            return None
+        totals = added
+    with calc_context():
+        return tuple(zip(acps, [Decimal(t).scaleb(-2) for t in totals]))
+
+
 def payment_table(holdings: Sequence[tuple[SeriesKey, int]], acps: tuple[Decimal, ...],
                   grid: PricingGrid) -> tuple[tuple[Decimal, Decimal], ...]:
     """(ACP, Total Payment) at each of acps in one pass over the holdings: the Tool's $23-$31 table.
@@ -128,6 +148,10 @@ def payment_table(holdings: Sequence[tuple[SeriesKey, int]], acps: tuple[Decimal
     roundings, summed exactly. A Series missing, or without a price at one of the
     ACPs, falls back to the per-price sums, so the error raised is the one they raise.
     """
+    cents_rows = grid.cents_rows(acps)
+    table = _cents_table(acps, [(cents_rows.get(series), options) for series, options in holdings])
+    if table is not None:
+        return table
     rows = grid.prices_at_each(acps)
     totals = [Decimal("0.00")] * len(acps)
     with calc_context():
@@ -187,10 +211,8 @@ def _vesting_dates_note(vesting: Sequence[date]) -> str:
 
 
 _ZERO = Decimal("0.00")
-
-
-def _grant_order(grant: Grant) -> tuple[date, str]:
-    return grant.grant_date, grant.grant_number
+_UNPRICED: tuple[None, None] = (None, None)
+_grant_order = attrgetter("grant_date", "grant_number")   # the Tool's order of a person's grants
 
 
 def eligible_holding(employee: Employee, grants: Sequence[Grant],
@@ -221,34 +243,26 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     eligibility, country, eligible = eligible_holding(employee, grants, ctx)
     calendar = ctx.calendar
     grid = ctx.grid
-    prices = grid.prices_at(acp)
-    rows = grid.prices_at_each(TABLE_PRICES)
-    holdings: list[tuple[SeriesKey, int]] = []
+    # One look-up per grant, by the plain tuple of its Series' terms, gives its price at the ACP
+    # and its $23-$31 prices as integers; each table total is payment_table()'s, rounded grant
+    # by grant and summed exactly (tests/calc compares the two for many people).
+    priced = grid.by_terms(acp, TABLE_PRICES)
     payments: list[GrantPayment] = []
-    # One pass over the grants for the payments at the ACP and the $23-$31 table: each Series'
-    # prices are looked up once per estimate, and each table total is payment_table()'s, rounded
-    # grant by grant and summed exactly (tests/calc compares the two for many people).
-    table_totals: list[Decimal] | None = [_ZERO] * len(TABLE_PRICES)
+    held: list[tuple[CentsRow | None, int]] = []
     with calc_context():
         for grant in eligible:
-            series = grant.series
             options = grant.granted - grant.exercised - grant.cancelled
-            holdings.append((series, options))
-            price = prices.get(series)
-            if price is None:
-                price = _price(grid, prices, series, acp)   # raises SeriesMissing / PriceOutOfRange
+            price, row = priced.get((grant.exercise_price, grant.expiration_date, grant.multi_year_grant),
+                                    _UNPRICED)
+            if price is None:   # raises SeriesMissing / PriceOutOfRange
+                price = _price(grid, grid.prices_at(acp), grant.series, acp)
             payments.append(GrantPayment(grant, options, price, (price * options).quantize(CENT, ROUND_HALF_UP)))
-            if table_totals is not None:
-                row = rows.get(series)
-                if row is None:
-                    table_totals = None
-                else:
-                    table_totals = [t + (p * options).quantize(CENT, ROUND_HALF_UP)
-                                    for t, p in zip(table_totals, row)]
+            held.append((row, options))
         total = sum([p.payment for p in payments], _ZERO)
     # A Series without a price at one of the table's ACPs: payment_table() raises what the per-price sums raise.
-    table = (tuple(zip(TABLE_PRICES, table_totals)) if table_totals is not None
-             else payment_table(holdings, TABLE_PRICES, grid))
+    table = _cents_table(TABLE_PRICES, held)
+    if table is None:
+        table = payment_table([(p.grant.series, p.options) for p in payments], TABLE_PRICES, grid)
 
     # Only a country awaiting a tax ruling (s3) has a ruling; for any other it changes nothing.
     ruling = _ruling_for(ctx.rulings, country.name) if country.payment_group == "ruling" else DEFAULT_RULING

@@ -11,12 +11,17 @@ Convention (the Notice leaves the arithmetic open; this is the issue's reading):
 - a period uses the rate of the month in which it starts;
 - nothing is rounded until the end: the Contingent Interest Payment is the final
   balance minus the Contingent Payment, half-up to cents.
+
+"Nothing is rounded" is CALC_CONTEXT's 50 digits at each step. With one rate for every
+period the result is taken from the exact rational balance instead, in integers, when
+that is provably the same cent (see _exact_interest); otherwise the steps are run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from fractions import Fraction
 from functools import lru_cache
 from decimal import Decimal
 from typing import Mapping
@@ -26,6 +31,15 @@ from bot.calc.errors import CalcError
 from bot.calc.money import calc_context, cents
 
 DAYS_IN_YEAR = Decimal(365)
+
+# Each period's four operations (x rate, x days, / 365, +) round to 50 significant digits,
+# half-up: a relative error of at most 5E-50 each, so the iterated final balance is within
+# 4 x periods x 5E-50 (< 1E-45 up to _EXACT_PERIODS periods) of the exact one, relatively.
+# The exact interest decides the cent when it is farther than 1E-44 of the final balance
+# from a half cent, ten times that bound or more: then the iterated one rounds to the same cent.
+_EXACT_PERIODS = 1000
+_SLACK = 10 ** 44
+_EXACT_CENTS_LIMIT = 10 ** 40   # far below CALC_CONTEXT's 50 digits, where quantize would fail
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +80,33 @@ def interest_periods(start: date, end: date) -> tuple[tuple[date, int], ...]:
     return tuple(periods)
 
 
+@lru_cache(maxsize=256)
+def _growth(rate: Decimal, periods: tuple[tuple[date, int], ...]) -> tuple[int, int]:
+    """prod(1 + rate x days / 365) - 1 over the periods, exactly: (numerator, denominator)."""
+    factor = Fraction(1)
+    annual = Fraction(rate)
+    for _, days in periods:
+        factor += factor * annual * days / 365
+    growth = factor - 1
+    return growth.numerator, growth.denominator
+
+
+def _exact_interest(principal: Decimal, rate: Decimal, periods: tuple[tuple[date, int], ...]) -> Decimal | None:
+    """The Contingent Interest Payment from the exact balance, or None when it might not be the
+    iterated one's cent (too near a half cent, or too large): the caller then iterates."""
+    num, den = _growth(rate, periods)
+    n, d = principal.as_integer_ratio()
+    # Interest in cents y = 100 x principal x growth; half-up is floor(y + 1/2) = q, with r / span
+    # the fraction of a cent y + 1/2 is past q.
+    span = 2 * d * den
+    q, r = divmod(200 * n * num + d * den, span)
+    balance_cents = q + 100 * n // d + 2   # more than the final balance in cents
+    if min(r, span - r) * _SLACK <= balance_cents * span or q >= _EXACT_CENTS_LIMIT:
+        return None
+    with calc_context():
+        return Decimal(q).scaleb(-2)
+
+
 def contingent_interest(principal: Decimal, start: date, end: date,
                         rate: Decimal | MonthlyRates) -> InterestResult:
     """Interest on an unpaid Contingent Payment from JPMorgan's payment date to its vesting date."""
@@ -76,10 +117,20 @@ def contingent_interest(principal: Decimal, start: date, end: date,
     if isinstance(rate, Decimal) and (not rate.is_finite() or rate < 0):
         raise CalcError(f"rate {rate} is not a yield")
     periods = interest_periods(start, end)
+    interest = None
+    if isinstance(rate, Decimal) and principal.is_finite() and len(periods) <= _EXACT_PERIODS:
+        interest = _exact_interest(principal, rate, periods)
+    if interest is None:
+        interest = iterated_interest(principal, periods, rate)
+    return InterestResult(interest=interest, final_balance=principal + interest, periods=len(periods))
+
+
+def iterated_interest(principal: Decimal, periods: tuple[tuple[date, int], ...],
+                      rate: Decimal | MonthlyRates) -> Decimal:
+    """The convention step by step: each period's interest added to the balance, in CALC_CONTEXT."""
     balance = principal
     with calc_context():
         for period_start, days in periods:
             annual = rate if isinstance(rate, Decimal) else rate.rate_for(period_start)
             balance += balance * annual * days / DAYS_IN_YEAR
-        interest = cents(balance - principal)
-    return InterestResult(interest=interest, final_balance=principal + interest, periods=len(periods))
+        return cents(balance - principal)

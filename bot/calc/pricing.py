@@ -8,6 +8,8 @@ Outside a Series' points there is no price: no extrapolation, no made-up number.
 from __future__ import annotations
 
 from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Iterable, Sequence
 
@@ -17,6 +19,49 @@ from bot.calc.records import GridPoint, SeriesKey, dollar_price, format_price
 
 MAX_ASSUMED_ACP = Decimal("40.00")   # Q7, s2: the Tool's calculator goes "up to $40 per share"
 _CACHE_LIMIT = 64                    # distinct ACPs whose per-Series prices are kept
+# A product of at most this many digits is exact in CALC_CONTEXT (50), and so is a sum of
+# fewer than a billion of them: integer cents are then exactly what Decimal computes.
+_EXACT_DIGITS = 40
+
+Terms = tuple[Decimal, date, bool]   # a Series' (exercise price, expiration date, Multi-Year Grant)
+
+
+@dataclass(frozen=True, slots=True)
+class CentsRow:
+    """A Series' prices at several ACPs as integers, for grant payments in integer cents.
+
+    prices[i] == scaled[i] / 10**k exactly, with divisor == 10**(k - 2) and k >= 2, so
+    options x prices[i] rounded half-up to cents is (scaled[i] * options + half) // divisor
+    for 0 <= options < options_limit: the same cents as Decimal's product and quantize,
+    without a Decimal operation (the $23-$31 table is nine of them per grant).
+    """
+
+    scaled: tuple[int, ...]
+    divisor: int
+    half: int
+    options_limit: int
+
+    @classmethod
+    def of(cls, prices: Sequence[Decimal]) -> "CentsRow":
+        ratios = [price.as_integer_ratio() for price in prices]
+        # A finite Decimal's denominator is 2**a * 5**b: 10**k is the smallest power of ten it divides.
+        k = 2
+        while any(10 ** k % den for _, den in ratios):
+            k += 1
+        scale = 10 ** k
+        scaled = tuple(num * (scale // den) for num, den in ratios)
+        # Decimal multiplies the coefficient (1.5000000 has eight digits where scaled has three).
+        digits = max((max(len(str(m)), len(price.as_tuple().digits)) for m, price in zip(scaled, prices)),
+                     default=0)
+        divisor = 10 ** (k - 2)
+        return cls(scaled, divisor, divisor // 2, 10 ** max(0, _EXACT_DIGITS - digits))
+
+    def add_cents(self, totals: Sequence[int], options: int) -> list[int] | None:
+        """totals plus options x each price half-up to whole cents; None where integers might not be exact."""
+        if not 0 <= options < self.options_limit:
+            return None
+        divisor, half = self.divisor, self.half
+        return [t + (m * options + half) // divisor for t, m in zip(totals, self.scaled)]
 
 
 class _Curve:
@@ -65,6 +110,9 @@ class PricingGrid:
         self._illustrative = illustrative
         self._at_acp: dict[Decimal, dict[SeriesKey, Decimal | None]] = {}
         self._at_acps: dict[tuple[Decimal, ...], dict[SeriesKey, tuple[Decimal, ...]]] = {}
+        self._cents: dict[tuple[Decimal, ...], dict[SeriesKey, CentsRow]] = {}
+        self._by_terms: dict[tuple[Decimal, tuple[Decimal, ...]],
+                             dict[Terms, tuple[Decimal | None, CentsRow | None]]] = {}
 
     @property
     def illustrative(self) -> bool:
@@ -148,6 +196,33 @@ class PricingGrid:
             if len(self._at_acps) >= _CACHE_LIMIT:
                 self._at_acps.clear()
             self._at_acps[acps] = table
+        return table
+
+    def cents_rows(self, acps: tuple[Decimal, ...]) -> dict[SeriesKey, CentsRow]:
+        """prices_at_each(acps) as integers (CentsRow), for a table of totals in integer cents."""
+        rows = self._cents.get(acps)
+        if rows is None:
+            rows = {series: CentsRow.of(row) for series, row in self.prices_at_each(acps).items()}
+            if len(self._cents) >= _CACHE_LIMIT:
+                self._cents.clear()
+            self._cents[acps] = rows
+        return rows
+
+    def by_terms(self, acp: Decimal, acps: tuple[Decimal, ...]) -> dict[Terms, tuple[Decimal | None, CentsRow | None]]:
+        """Each Series' price at acp and its CentsRow at acps, keyed by the plain tuple of its terms.
+
+        An estimate's one look-up per grant: a tuple of the grant's own fields hashes and
+        compares in C, where building a SeriesKey to look up cost more than the look-up.
+        """
+        key = (acp, acps)
+        table = self._by_terms.get(key)
+        if table is None:
+            prices, rows = self.prices_at(acp), self.cents_rows(acps)
+            table = {(s.exercise_price, s.expiration_date, s.multi_year_grant): (price, rows.get(s))
+                     for s, price in prices.items()}
+            if len(self._by_terms) >= _CACHE_LIMIT:
+                self._by_terms.clear()
+            self._by_terms[key] = table
         return table
 
 

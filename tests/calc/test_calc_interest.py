@@ -1,10 +1,12 @@
 """The Contingent Interest Payment convention (Notice Q11, s3; issue 3)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.calc.errors import CalcError
 from bot.calc.interest import MonthlyRates, contingent_interest
@@ -84,3 +86,26 @@ def test_no_time_means_no_interest():
 def test_an_end_before_the_start_is_refused():
     with pytest.raises(CalcError, match="before it starts"):
         contingent_interest(D("10000.00"), d(2003, 12, 12), d(2003, 12, 1), D("0.01"))
+
+
+def test_an_exact_half_cent_of_interest_is_left_to_the_step_by_step_convention():
+    # 182.50 x 0.01 x 1 / 365 = 0.005 exactly: on the rounding boundary, so the exact shortcut declines
+    from bot.calc.interest import _exact_interest, interest_periods
+
+    periods = interest_periods(d(2003, 12, 12), d(2003, 12, 13))
+    assert _exact_interest(D("182.50"), D("0.01"), periods) is None
+    assert contingent_interest(D("182.50"), d(2003, 12, 12), d(2003, 12, 13), D("0.01")).interest == D("0.01")
+
+
+
+@settings(max_examples=500)
+@given(principal_cents=st.integers(min_value=0, max_value=10**14),
+       rate_bp=st.integers(min_value=0, max_value=2000),
+       start=st.dates(min_value=d(2003, 11, 1), max_value=d(2004, 12, 31)),
+       days=st.integers(min_value=0, max_value=1500))
+def test_the_exact_single_rate_interest_is_always_the_step_by_step_one(principal_cents, rate_bp, start, days):
+    from bot.calc.interest import interest_periods, iterated_interest
+
+    principal, rate, end = D(principal_cents).scaleb(-2), D(rate_bp).scaleb(-4), start + timedelta(days=days)
+    expected = iterated_interest(principal, interest_periods(start, end), rate)
+    assert contingent_interest(principal, start, end, rate).interest == expected

@@ -147,9 +147,9 @@ def _words(sections: tuple[str, ...]) -> str:
     return " ".join(sections)
 
 
-# One planned message: the message, its outbox key and address, and its outbox row (Outbox.row_values;
-# None in a dry run, which writes nothing).
-PlannedRow = tuple[texts.Message, str, str, "tuple[Any, ...] | None"]
+# One planned message: the message, its outbox key and address, its outbox row (Outbox.row_values) and its
+# audit_line (both None in a dry run, which writes nothing).
+PlannedRow = tuple[texts.Message, str, str, "tuple[Any, ...] | None", "str | None"]
 
 
 @dataclass
@@ -317,8 +317,10 @@ class _Wave:
                     parts_json = f"{head_json}, {record_json}, {tail_json}" if not dry_run else ""
                     parts = lambda: [part_ref(head_digest), record, part_ref(tail_digest)]
                 assert address is not None
-                values = None
+                values = line = None
+                message = message_of(kind, channel, subject, text, sections)
                 if not dry_run:
+                    line = audit_line(message, key, address)
                     out.parts[head_digest] = head
                     out.parts[tail_digest] = tail
                     payload_head = self._head(kind, channel, parts)
@@ -331,7 +333,7 @@ class _Wave:
                     else:
                         encoded = f"{payload_head}{parts_json}]}}"
                     values = row_values(key, channel, address, "reminder", encoded, stamp, employee_id=eid)
-                rows.append((message_of(kind, channel, subject, text, sections), key, address, values))
+                rows.append((message, key, address, values, line))
             out.groups.append(_Group(recipient, "reminder", f"reminder:{kind}", self.employee == eid,
                                      self.listing, rows))
         return out
@@ -458,7 +460,7 @@ class Planner:
         # so a wave writes a quarter fewer pages.
         by_channel: dict[str, list[tuple[Any, ...]]] = {}
         for group in batch.groups:
-            for _, _, _, values in group.rows:
+            for _, _, _, values, _ in group.rows:
                 assert values is not None
                 rows = by_channel.get(values[1])
                 if rows is None:
@@ -483,7 +485,7 @@ class Planner:
         """Count a group's rows that were enqueued (added None: all of them) in the report; with lines,
         return each one's (channel, audit_line)."""
         out: list[tuple[str, str]] = []
-        for message, key, address, _ in group.rows:
+        for message, key, address, _, line in group.rows:
             if added is not None and key not in added:
                 continue   # enqueued by an earlier pass (or another planner): never twice
             if not report.dry_run:
@@ -495,7 +497,7 @@ class Planner:
                 report.planned.append(Planned(group.recipient.employee.employee_id, message.kind, message.channel,
                                               address, key))
             if lines:
-                out.append((message.channel, audit_line(message, key, address)))
+                out.append((message.channel, line if line is not None else audit_line(message, key, address)))
         return out
 
     def _say(self, message: str) -> None:
@@ -521,7 +523,7 @@ class Planner:
                     payload["mode"] = "dm"
                 values = Outbox.row_values(key, message.channel, address, outbox_kind, payload_json(payload), stamp,
                                            employee_id=person.employee_id)
-            group.rows.append((message, key, address, values))
+            group.rows.append((message, key, address, values, None))
         if report.dry_run:
             self._accounted(report, group, None, lines=False)
         elif group.rows:

@@ -259,13 +259,23 @@ class Outbox:
 
     @staticmethod
     def _values(item: Outbound, stamp: str, payload_json: str | None = None) -> tuple[Any, ...]:
-        if item.kind not in KINDS:
-            raise OutboxError(f"unknown outbox kind {item.kind!r}: expected one of {', '.join(KINDS)}")
-        if not item.key or not item.recipient:
+        return Outbox.row_values(item.key, item.channel, item.recipient, item.kind,
+                                 _PAYLOAD_JSON.encode(item.payload) if payload_json is None else payload_json,
+                                 stamp, employee_id=item.employee_id, ticket=item.ticket,
+                                 not_before=to_db(item.not_before) if item.not_before else None)
+
+    @staticmethod
+    def row_values(key: str, channel: str, recipient: str, kind: str, payload_json: str, stamp: str, *,
+                   employee_id: str | None = None, ticket: str | None = None,
+                   not_before: str | None = None) -> tuple[Any, ...]:
+        """One row as enqueue_values() takes it: an Outbound's fields, its payload encoded (payload_json)
+        and the times as the outbox stores them (to_db; not_before defaults to the stamp)."""
+        if kind not in KINDS:
+            raise OutboxError(f"unknown outbox kind {kind!r}: expected one of {', '.join(KINDS)}")
+        if not key or not recipient:
             raise OutboxError("an outbox row needs a key and a recipient")
-        return (item.key, item.channel, item.recipient, item.employee_id, item.kind, _ticket_number(item.ticket),
-                _PAYLOAD_JSON.encode(item.payload) if payload_json is None else payload_json,
-                to_db(item.not_before) if item.not_before else stamp, stamp, PRIORITY.get(item.kind, 1))
+        return (key, channel, recipient, employee_id, kind, _ticket_number(ticket), payload_json,
+                not_before or stamp, stamp, PRIORITY.get(kind, 1))
 
     def enqueue(self, item: Outbound, now: datetime) -> int | None:
         """Add a row; returns its id, or None when the key was enqueued before (nothing changes)."""
@@ -296,6 +306,15 @@ class Outbox:
             if len(payloads) != len(items):
                 raise OutboxError(f"{len(items)} rows but {len(payloads)} encoded payloads")
             values = [self._values(item, stamp, encoded) for item, encoded in zip(items, payloads)]
+        added = self.enqueue_values(values, parts=parts)
+        return list(items) if added is None else [items[i] for i in added]
+
+    def enqueue_values(self, values: Sequence[tuple[Any, ...]], *,
+                       parts: Mapping[str, str] | None = None) -> list[int] | None:
+        """enqueue_many() for rows made by row_values(): the indexes of the rows added, None when all were.
+
+        A planner's wave builds its rows' values itself (no Outbound and payload dict per message).
+        """
         stored_parts: list[tuple[str, str]] = []
         for digest, text in (parts or {}).items():
             if part_digest(text) != digest:
@@ -307,24 +326,22 @@ class Outbox:
             try:
                 with write_transaction(self.db):     # a savepoint: undone when some key was there
                     if self.db.conn.executemany(self._INSERT, values).rowcount == len(values):
-                        return list(items)
+                        return None
                     raise _SomeKeysKnown
             except _SomeKeysKnown:
                 pass
             existing: set[str] = set()
-            keys = [item.key for item in items]
+            keys = [row[0] for row in values]
             for start in range(0, len(keys), 500):
                 chunk = keys[start:start + 500]
                 existing.update(r[0] for r in self.db.conn.execute(
                     f"SELECT key FROM outbox WHERE key IN ({', '.join('?' * len(chunk))})", chunk))
-            new: list[Outbound] = []
-            rows: list[tuple[Any, ...]] = []
-            for item, row in zip(items, values):
-                if item.key not in existing:
-                    existing.add(item.key)
-                    new.append(item)
-                    rows.append(row)
-            self.db.conn.executemany(self._INSERT, rows)
+            new: list[int] = []
+            for index, key in enumerate(keys):
+                if key not in existing:
+                    existing.add(key)
+                    new.append(index)
+            self.db.conn.executemany(self._INSERT, [values[i] for i in new])
         return new
 
     def claim(self, channel: str, now: datetime, *, limit: int = 50, lease: timedelta = DEFAULT_LEASE,

@@ -31,7 +31,7 @@ from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
 from bot.db import Database, write_transaction
 from bot.elections import ElectionStatus, election_status
-from bot.outbox import TEXT_PARTS, Outbound, Outbox, part_digest, part_ref, payload_json
+from bot.outbox import TEXT_PARTS, Outbox, part_digest, part_ref, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
 from bot.reminders import deadlines, plan, texts
@@ -145,16 +145,32 @@ def _words(sections: tuple[str, ...]) -> str:
     return " ".join(sections)
 
 
+# One planned message: the message, its outbox key and address, its outbox row (Outbox.row_values) and its
+# audit_line (both None in a dry run, which writes nothing).
+PlannedRow = tuple[texts.Message, str, str, "tuple[Any, ...] | None", "str | None"]
+
+
 @dataclass
 class _Group:
-    """One employee's messages of one pass, waiting for their batch's commit: (message, row, its payload's JSON)."""
+    """One employee's messages of one pass, waiting for their batch's commit."""
 
     recipient: Recipient
     audit_kind: str
     intent: str
     show: bool
     listing: bool
-    rows: list[tuple[texts.Message, Outbound, str]]
+    rows: list[PlannedRow]
+
+
+@dataclass
+class _Batch:
+    """What one batch writes in its transaction: reminders recorded, messages, the shared paragraphs they name."""
+
+    groups: list[_Group] = field(default_factory=list)
+    parts: dict[str, str] = field(default_factory=dict)      # digest -> text
+    records: list[tuple[int, str, str, str, str, str | None]] = field(default_factory=list)
+    sent: Counter[str] = field(default_factory=Counter)
+    superseded: Counter[str] = field(default_factory=Counter)
 
 
 # A text composed from paragraphs: its text_parts (outbox.TEXT_PARTS) and the JSON of each of their elements.
@@ -185,16 +201,140 @@ class PayloadEncoder:
     def encode(self, head_key: tuple[Any, ...], payload: dict[str, Any], parts_json: Sequence[str]) -> str:
         """payload_json(payload), where parts_json is the JSON of each element of payload[TEXT_PARTS];
         head_key names everything in payload but its text_parts."""
+        head = self.head(head_key, lambda: payload)
+        if head is None:
+            return payload_json(payload)
+        return f"{head}{', '.join(parts_json)}]}}"
+
+    def head(self, head_key: tuple[Any, ...], payload: Callable[[], dict[str, Any]]) -> str | None:
+        """The JSON of the payloads of head_key up to their text_parts' first element (the JSON of a payload
+        is this, its text_parts' elements' JSON joined by ", ", then "]}"); None when text_parts does not sort
+        last. payload: one of those payloads (made only the first time head_key is asked)."""
         head = self._heads.get(head_key, "")
         if head == "":
-            rest = {k: v for k, v in payload.items() if k != TEXT_PARTS}
+            rest = {k: v for k, v in payload().items() if k != TEXT_PARTS}
             whole = payload_json({**rest, TEXT_PARTS: []})
             head = self._heads[head_key] = (whole[:-2]
                                             if all(k < TEXT_PARTS for k in rest) and whole.endswith(self._PARTS_TAIL)
                                             else None)
-        if head is None:
-            return payload_json(payload)
-        return f"{head}{', '.join(parts_json)}]}}"
+        return head
+
+
+class _Wave:
+    """One pass's reminders: plans a batch's records and messages (pure, no database), with what a whole
+    wave shares made once: decisions, the head and tail of each reminder shape (texts.reminder_shape),
+    their digests and JSON, and each payload's JSON up to its text_parts (PayloadEncoder).
+
+    The texts are texts.reminder()'s, composed here from its paragraphs (texts.reminder_parts); the shared
+    ones are stored once (outbox_parts) and each row names them.
+    """
+
+    def __init__(self, t: texts.Texts, version: DeadlineVersion, due: Sequence[str], report: Report,
+                 employee: str | None, listing: bool, encoder: PayloadEncoder) -> None:
+        self.t, self.version, self.due = t, version, list(due)
+        self.dry_run, self.employee, self.listing = report.dry_run, employee, listing
+        self.stamp = to_db(report.as_of)
+        self.subjects = {kind: texts.reminder_subject(t, kind, version) for kind in self.due}
+        self.extra = {kind: {"reminder": kind, "deadline": version.deadline.isoformat(),
+                             "deadline_version": version.version} for kind in self.due}
+        self._encoder = encoder
+        self._decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[str, str, str, str, str, str]] = {}
+        self._heads: dict[tuple[str, str], str | None] = {}
+
+    def _decision(self, logged: set[str] | None, announce: bool) -> plan.Decision:
+        known = (frozenset(logged) if logged else None, announce)
+        decision = self._decisions.get(known)
+        if decision is None:   # a pure function of the kinds due and these two: a few per wave
+            decision = self._decisions[known] = plan.decide(self.due, logged or set(), announce=announce)
+        return decision
+
+    def _shared(self, kind: str, recipient: Recipient, channel: str) -> tuple[str, str, str, str, str, str]:
+        """A shape's (head, tail, their digests, their references' JSON)."""
+        shape = texts.reminder_shape(kind, recipient, channel)
+        shared = self._shapes.get(shape)
+        if shared is None:
+            head, tail = texts.reminder_shared(self.t, kind, recipient, self.version, channel)
+            head_digest, tail_digest = part_digest(head), part_digest(tail)
+            shared = self._shapes[shape] = (head, tail, head_digest, tail_digest,
+                                            payload_json(part_ref(head_digest)), payload_json(part_ref(tail_digest)))
+        return shared
+
+    def _head(self, kind: str, channel: str, parts: Callable[[], list[Any]]) -> str | None:
+        """PayloadEncoder.head of this kind's payloads on this channel."""
+        found = self._heads.get((kind, channel), "")
+        if found == "":
+            def payload() -> dict[str, Any]:
+                out: dict[str, Any] = {"subject": self.subjects[kind], "sections": list(texts.REMINDER_SECTIONS),
+                                       "privacy": "private", **self.extra[kind], TEXT_PARTS: parts()}
+                if channel == "slack":
+                    out["mode"] = "dm"
+                return out
+            found = self._heads[(kind, channel)] = self._encoder.head(
+                ("reminder", kind, channel, self.subjects[kind], texts.REMINDER_SECTIONS,
+                 tuple(self.extra[kind].items())), payload)
+        return found
+
+    def plan(self, batch: Sequence[Recipient], logged: dict[str, set[str]]) -> _Batch:
+        """The batch's reminders recorded (enqueued or superseded) and its messages, given what is recorded."""
+        out = _Batch()
+        v, stamp, dry_run, t = self.version.version, self.stamp, self.dry_run, self.t
+        own = PayloadEncoder.own
+        message_of, row_values = texts.Message, Outbox.row_values
+        sections = texts.REMINDER_SECTIONS
+        for recipient in batch:
+            person = recipient.employee
+            eid = person.employee_id
+            decision = self._decision(logged.get(eid), plan.announces(recipient.status))
+            for kind in decision.superseded:
+                out.superseded[kind] += 1
+                out.records.append((v, eid, kind, "superseded", stamp, decision.send))
+            kind = decision.send
+            if kind is None:
+                continue
+            out.sent[kind] += 1
+            channels = recipient.reminder_channels()
+            out.records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
+            record = texts.on_record_memo(t, recipient.status)    # the same on both channels
+            record_json = "" if dry_run else own(record)
+            subject = self.subjects[kind]
+            rows: list[PlannedRow] = []
+            for channel in channels:
+                head, tail, head_digest, tail_digest, head_json, tail_json = self._shared(kind, recipient, channel)
+                key = f"reminder:v{v}:{kind}:{eid}:{channel}"
+                if channel == "email":
+                    address: str | None = person.email
+                    greeting = texts.greeting(t, recipient)
+                    text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
+                    parts_json = f"{own(greeting)}, {head_json}, {record_json}, {tail_json}" if not dry_run else ""
+                    parts: Callable[[], list[Any]] = (
+                        lambda: [greeting, part_ref(head_digest), record, part_ref(tail_digest)])
+                else:
+                    address = person.slack_user_id
+                    text = f"{head}\n\n{record}\n\n{tail}"
+                    parts_json = f"{head_json}, {record_json}, {tail_json}" if not dry_run else ""
+                    parts = lambda: [part_ref(head_digest), record, part_ref(tail_digest)]
+                assert address is not None
+                values = line = None
+                message = message_of(kind, channel, subject, text, sections)
+                if not dry_run:
+                    line = audit_line(message, key, address)
+                    out.parts[head_digest] = head
+                    out.parts[tail_digest] = tail
+                    payload_head = self._head(kind, channel, parts)
+                    if payload_head is None:
+                        payload: dict[str, Any] = {"subject": subject, "sections": list(sections), "privacy": "private",
+                                                   **self.extra[kind], TEXT_PARTS: parts()}
+                        if channel == "slack":
+                            payload["mode"] = "dm"
+                        encoded = payload_json(payload)
+                    else:
+                        encoded = f"{payload_head}{parts_json}]}}"
+                    values = row_values(key, channel, address, "reminder", encoded, stamp, employee_id=eid)
+                rows.append((message, key, address, values, line))
+            out.groups.append(_Group(recipient, "reminder", f"reminder:{kind}", self.employee == eid,
+                                     self.listing, rows))
+        return out
 
 
 def _batches(items: Sequence[Recipient], size: int) -> Iterator[Sequence[Recipient]]:
@@ -301,41 +441,35 @@ class Planner:
 
     @contextlib.contextmanager
     def _write(self, report: Report) -> Iterator[None]:
-        """One batch: a transaction whose outbox rows and audit records are written together at its end."""
-        self._pending: list[_Group] = []
-        self._parts: dict[str, str] = {}       # digest -> text of the shared paragraphs the batch's rows name
+        """One batch composed in its transaction (confirmations, results): written together at its end."""
+        self._batch = _Batch()
         if report.dry_run:
             yield
             return
         with write_transaction(self.db):
             yield
-            self._flush(report)
-        self._pending = []
-        self._parts = {}
+            self._flush(report, self._batch)
+        self._batch = _Batch()
 
-    def _flush(self, report: Report) -> None:
+    def _flush(self, report: Report, batch: _Batch) -> None:
+        """Write a batch's outbox rows, then one audit record per employee of the rows that were new."""
         # One channel's rows after the other's (employee order kept within each, and each channel's
         # worker claims in id order): two Slack DMs fit one 4 KB page, an email and a DM do not,
         # so a wave writes a quarter fewer pages.
-        by_channel: dict[str, tuple[list[Outbound], list[str]]] = {}
-        for group in self._pending:
-            for _, row, encoded in group.rows:
-                rows, payloads = by_channel.setdefault(row.channel, ([], []))
-                rows.append(row)
-                payloads.append(encoded)
-        channels = sorted(by_channel)
-        added = {row.key for row in self.outbox.enqueue_many(
-            [row for c in channels for row in by_channel[c][0]], report.as_of,
-            payloads=[encoded for c in channels for encoded in by_channel[c][1]], parts=self._parts)}
+        by_channel: dict[str, list[tuple[Any, ...]]] = {}
+        for group in batch.groups:
+            for _, _, _, values, _ in group.rows:
+                assert values is not None
+                rows = by_channel.get(values[1])
+                if rows is None:
+                    rows = by_channel[values[1]] = []
+                rows.append(values)
+        ordered = [values for channel in sorted(by_channel) for values in by_channel[channel]]
+        new = self.outbox.enqueue_values(ordered, parts=batch.parts)
+        added = None if new is None else {ordered[i][0] for i in new}    # None: every row was new
         events: list[AuditEvent] = []
-        for group in self._pending:
-            lines: list[tuple[str, str]] = []
-            for message, row, _ in group.rows:
-                if row.key not in added:
-                    continue   # enqueued by an earlier pass (or another planner): never twice
-                report.enqueued += 1
-                self._counted(report, group, message, row.employee_id or "", row.recipient, row.key)
-                lines.append((message.channel, audit_line(message, row.key, row.recipient)))
+        for group in batch.groups:
+            lines = self._accounted(report, group, added, lines=True)
             if lines:
                 person = group.recipient.employee
                 events.append(AuditEvent(report.as_of, "out", group.audit_kind, "+".join(c for c, _ in lines),
@@ -344,135 +478,94 @@ class Planner:
         if events:
             self.audit.record_many(events)
 
-    def _counted(self, report: Report, group: "_Group", message: texts.Message, employee_id: str, address: str,
-                 key: str) -> None:
-        report.count(message.kind, message.channel)
-        if group.show:
-            report.messages.append(message)
-        if group.listing:
-            report.planned.append(Planned(employee_id, message.kind, message.channel, address, key))
+    def _accounted(self, report: Report, group: _Group, added: set[str] | None, *,
+                   lines: bool) -> list[tuple[str, str]]:
+        """Count a group's rows that were enqueued (added None: all of them) in the report; with lines,
+        return each one's (channel, audit_line)."""
+        out: list[tuple[str, str]] = []
+        for message, key, address, _, line in group.rows:
+            if added is not None and key not in added:
+                continue   # enqueued by an earlier pass (or another planner): never twice
+            if not report.dry_run:
+                report.enqueued += 1
+            report.count(message.kind, message.channel)
+            if group.show:
+                report.messages.append(message)
+            if group.listing:
+                report.planned.append(Planned(group.recipient.employee.employee_id, message.kind, message.channel,
+                                              address, key))
+            if lines:
+                out.append((message.channel, line if line is not None else audit_line(message, key, address)))
+        return out
 
     def _say(self, message: str) -> None:
         log.info(message)
         if self.progress is not None:
             self.progress(message)
 
-    def _enqueue(self, report: Report, recipient: Recipient,
-                 messages: Sequence[tuple[texts.Message, str, Composed | None]],
+    def _enqueue(self, report: Report, recipient: Recipient, messages: Sequence[tuple[texts.Message, str]],
                  outbox_kind: str, audit_kind: str, intent: str, payload_extra: dict[str, Any],
                  employee: str | None, listing: bool) -> None:
-        """Plan one employee's messages (one per channel): rows and one audit record, at the batch's end.
-
-        messages: (message, outbox key, its text as text_parts with the JSON of each element (PayloadEncoder)
-        when the caller composed it from shared paragraphs (named in self._parts), else None: the text whole).
-        """
+        """Plan one employee's messages (message, outbox key): rows and one audit record, at the batch's end."""
         person = recipient.employee
         group = _Group(recipient, audit_kind, intent, employee == person.employee_id, listing, [])
-        extra = tuple(payload_extra.items())
-        for message, key, composed in messages:
+        stamp = to_db(report.as_of)
+        for message, key in messages:
             address = person.slack_user_id if message.channel == "slack" else person.email
             assert address is not None
-            if report.dry_run:
-                self._counted(report, group, message, person.employee_id, address, key)
-                continue
-            payload: dict[str, Any] = {"subject": message.subject, "sections": list(message.sections),
-                                       "privacy": "private", **payload_extra}
-            if message.channel == "slack":
-                payload["mode"] = "dm"
-            if composed is None:
-                payload["text"] = message.text
-                encoded = payload_json(payload)
-            else:
-                payload[TEXT_PARTS], parts_json = composed
-                encoded = self._encoder.encode((outbox_kind, message.kind, message.channel, message.subject,
-                                                message.sections, extra), payload, parts_json)
-            group.rows.append((message, Outbound(key, message.channel, address, outbox_kind, payload,
-                                                 employee_id=person.employee_id), encoded))
-        if group.rows:
-            self._pending.append(group)
+            values = None
+            if not report.dry_run:
+                payload: dict[str, Any] = {"subject": message.subject, "sections": list(message.sections),
+                                           "privacy": "private", **payload_extra, "text": message.text}
+                if message.channel == "slack":
+                    payload["mode"] = "dm"
+                values = Outbox.row_values(key, message.channel, address, outbox_kind, payload_json(payload), stamp,
+                                           employee_id=person.employee_id)
+            group.rows.append((message, key, address, values, None))
+        if report.dry_run:
+            self._accounted(report, group, None, lines=False)
+        elif group.rows:
+            self._batch.groups.append(group)
 
     # -- reminders ----------------------------------------------------------------------------
 
     def _reminders(self, people: list[Recipient], version: DeadlineVersion, report: Report,
                    employee: str | None, listing: bool) -> None:
-        now, due = report.as_of, list(report.due)
+        """Each batch planned from what is recorded for it before its transaction (pure work, no write
+        lock held), and written in a transaction that first reads that record again: planned again
+        there in the rare case another planner recorded some of the batch meanwhile."""
+        due = list(report.due)
         if not due:
             return
-        dry_run = report.dry_run
         v = version.version
-        deadline = version.deadline.isoformat()
-        subjects = {kind: texts.reminder_subject(self.t, kind, version) for kind in due}
-        # texts.reminder(), composed here from its paragraphs (texts.reminder_parts): the head and tail of
-        # each shape (a few dozen in a wave) are made, hashed and their references encoded once, and
-        # stored once (outbox_parts); each row names them.
-        shapes: dict[tuple[Any, ...], tuple[str, str, str, str, dict[str, str], dict[str, str], str, str]] = {}
-        decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
-        own = PayloadEncoder.own
+        wave = _Wave(self.t, version, due, report, employee, listing, self._encoder)
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
         for batch in _batches(people, self.rs.batch_size):
-            with self._write(report):
-                logged = self.store.logged(v, batch[0].employee.employee_id, batch[-1].employee.employee_id)
-                records: list[tuple[int, str, str, str, str, str | None]] = []
-                stamp = to_db(now)
-                for recipient in batch:
-                    eid = recipient.employee.employee_id
-                    mine = logged.get(eid)
-                    known = (frozenset(mine) if mine else None, plan.announces(recipient.status))
-                    decision = decisions.get(known)
-                    if decision is None:   # a pure function of the kinds due and these two: a few per wave
-                        decision = decisions[known] = plan.decide(due, mine or set(), announce=known[1])
-                    for kind in decision.superseded:
-                        superseded[kind] += 1
-                        records.append((v, eid, kind, "superseded", stamp, decision.send))
-                    if decision.send is None:
-                        continue
-                    sent[decision.send] += 1
-                    kind = decision.send
-                    channels = recipient.reminder_channels()
-                    records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
-                    record = texts.on_record_memo(self.t, recipient.status)    # the same on both channels
-                    record_json = "" if dry_run else own(record)
-                    messages = []
-                    for channel in channels:
-                        shape = texts.reminder_shape(kind, recipient, channel)
-                        shared = shapes.get(shape)
-                        if shared is None:
-                            head, tail = texts.reminder_shared(self.t, kind, recipient, version, channel)
-                            head_digest, tail_digest = part_digest(head), part_digest(tail)
-                            head_ref, tail_ref = part_ref(head_digest), part_ref(tail_digest)
-                            shared = shapes[shape] = (head, tail, head_digest, tail_digest, head_ref, tail_ref,
-                                                      payload_json(head_ref), payload_json(tail_ref))
-                        head, tail, head_digest, tail_digest, head_ref, tail_ref, head_json, tail_json = shared
-                        composed: Composed | None = None
-                        if channel == "email":
-                            greeting = texts.greeting(self.t, recipient)
-                            text = f"{greeting}\n\n{head}\n\n{record}\n\n{tail}"
-                            if not dry_run:
-                                composed = ([greeting, head_ref, record, tail_ref],
-                                            (own(greeting), head_json, record_json, tail_json))
-                        else:
-                            text = f"{head}\n\n{record}\n\n{tail}"
-                            if not dry_run:
-                                composed = ([head_ref, record, tail_ref], (head_json, record_json, tail_json))
-                        if not dry_run:
-                            self._parts[head_digest] = head
-                            self._parts[tail_digest] = tail
-                        messages.append((texts.Message(kind, channel, subjects[kind], text, texts.REMINDER_SECTIONS),
-                                         f"reminder:v{v}:{kind}:{eid}:{channel}", composed))
-                    self._enqueue(report, recipient, messages, "reminder", "reminder", f"reminder:{kind}",
-                                  {"reminder": kind, "deadline": deadline, "deadline_version": v}, employee, listing)
-                if not report.dry_run:
-                    self.store.record(records)
+            first, last = batch[0].employee.employee_id, batch[-1].employee.employee_id
+            logged = self.store.logged(v, first, last)
+            planned = wave.plan(batch, logged)
+            if report.dry_run:
+                for group in planned.groups:
+                    self._accounted(report, group, None, lines=False)
+            else:
+                with write_transaction(self.db):
+                    now_logged = self.store.logged(v, first, last)
+                    if now_logged != logged:
+                        planned = wave.plan(batch, now_logged)
+                    self.store.record(planned.records)
+                    self._flush(report, planned)
+            superseded.update(planned.superseded)
+            sent.update(planned.sent)
             before, done = done, done + len(batch)
             if len(people) > PROGRESS_EVERY and done // PROGRESS_EVERY > before // PROGRESS_EVERY:
                 self._say(f"reminders v{v} {due[-1]}: {done:,} of {len(people):,} Eligible Employees planned, "
                           f"{report.enqueued:,} rows enqueued")
         report.superseded = dict(superseded)
-        planned = ", ".join(f"{k} {n:,}" for k, n in sent.items()) or "nothing new"
+        planned_kinds = ", ".join(f"{k} {n:,}" for k, n in sent.items()) or "nothing new"
         log.info("reminders v%d due %s as of %s: employees planned %s; superseded %s; %d rows enqueued%s", v,
-                 ",".join(due), report.as_of.isoformat(), planned,
+                 ",".join(due), report.as_of.isoformat(), planned_kinds,
                  ", ".join(f"{k} {n:,}" for k, n in superseded.items()) or "none", report.enqueued,
                  " (dry run)" if report.dry_run else "")
 
@@ -494,7 +587,7 @@ class Planner:
                 for recipient, fingerprint, sequence in owed[start:start + self.rs.batch_size]:
                     eid = recipient.employee.employee_id
                     message = texts.confirmation(self.t, recipient, version, now)
-                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}", None)],
+                    self._enqueue(report, recipient, [(message, f"confirmation:{eid}:{sequence}:{fingerprint}")],
                                   "confirmation", "confirmation", "confirmation",
                                   {"standing": recipient.status.standing, "deadline_version": version.version},
                                   employee, listing)
@@ -527,7 +620,7 @@ class Planner:
                         log.warning("results email not planned employee=%s: %s", eid, exc)
                         continue
                     message = texts.results(self.t, recipient, estimate)
-                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}", None)], "notice", "notice",
+                    self._enqueue(report, recipient, [(message, f"{RESULTS_KEY_PREFIX}{eid}")], "notice", "notice",
                                   "results", {"average_closing_price": f"{acp:f}"}, employee, listing)
         log.info("results: %d participants without a results email, %d emails enqueued%s", len(participants),
                  report.enqueued - before, " (dry run)" if report.dry_run else "")

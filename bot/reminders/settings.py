@@ -59,7 +59,7 @@ class ReminderSettings:
             enabled=config_flag(section, "reminders", "enabled", True),
             slack=config_flag(section, "reminders", "slack", True),
             interval_seconds=_positive(section, "interval_seconds", 60, float),
-            batch_size=int(_positive(section, "batch_size", 1000, int)),
+            batch_size=int(_positive(section, "batch_size", 2000, int)),
             time_zones=_zones(section.get("time_zones", {})),
         )
 

@@ -8,7 +8,10 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from bot import audit as audit_module
 from bot.audit import EXPORT_FIELDS, PROGRESS_EVERY, AuditEvent, AuditLog
 
 AT = datetime(2003, 11, 3, 17, 4, 5, tzinfo=timezone.utc)
@@ -141,3 +144,28 @@ def test_the_trail_survives_reopening_the_database(db_path, audit):
 
     audit.record(question())
     assert [e.text for e in AuditLog(open_db(db_path)).since(AT)] == ["Am I eligible?"]
+
+
+_FIELD = st.one_of(st.none(), st.integers(min_value=-2**70, max_value=2**70), st.text(), st.booleans(),
+                   st.floats(allow_nan=False))
+
+
+@settings(max_examples=600, deadline=None)
+@given(row_id=st.integers(min_value=0, max_value=2**63 - 1), values=st.lists(_FIELD, max_size=12),
+       prev=st.text(min_size=0, max_size=70))
+def test_the_chains_canonical_bytes_are_the_json_encoders(row_id, values, prev):
+    try:
+        expected = json.dumps([row_id, *values, prev], ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except UnicodeEncodeError:            # a lone surrogate: neither writes it
+        with pytest.raises(UnicodeEncodeError):
+            audit_module._canonical(row_id, tuple(values), prev)
+        return
+    assert audit_module._canonical(row_id, tuple(values), prev) == expected
+
+
+def test_a_text_cut_to_the_limit_is_cut_whatever_its_length_in_characters():
+    wide = "\u00e9" * (audit_module.MAX_TEXT_BYTES // 2 + 1)           # 2 bytes a character: one byte too many
+    kept = audit_module.kept_text(wide)
+    assert kept.startswith("\u00e9" * (audit_module.MAX_TEXT_BYTES // 2))
+    assert kept.endswith(f"[audit: cut to the first 65,536 of {audit_module.MAX_TEXT_BYTES + 2:,} bytes]")
+    assert audit_module.kept_text("\u00e9" * (audit_module.MAX_TEXT_BYTES // 4)) == "\u00e9" * (audit_module.MAX_TEXT_BYTES // 4)

@@ -143,3 +143,32 @@ def test_a_service_killed_between_enqueueing_and_sending_repeats_nothing(world, 
     keys = [r[0] for r in world.rows(channel="email")]
     assert Counter(every) == Counter(keys)            # each email delivered once, across both processes
     assert not set(first) & set(recorder.sent)
+
+
+def test_a_batch_another_planner_recorded_while_it_was_planned_is_planned_again_and_repeats_nothing(world):
+    """Two planners at once, the other's clock later (the 3d reminder due): it records every reminder between
+    the first's read before its transaction and the transaction; the first reads the record again under the
+    lock and plans again: no 7d reminder after the 3d one, nothing twice."""
+    first = world.planner(batch_size=100)
+    other = store.open_db(world.path)
+    read = first.store.logged
+    calls = {"n": 0}
+
+    def logged_then_the_other_planner_runs(version, low, high):
+        found = read(version, low, high)
+        calls["n"] += 1
+        if calls["n"] == 1:                      # the first batch's read before its transaction
+            from reminders_world import with_reminders
+            from bot.reminders.run import Planner
+            Planner(other, with_reminders(world.settings, batch_size=100)).run(at("2003-11-10T09:00-05:00"))
+        return found
+
+    first.store.logged = logged_then_the_other_planner_runs
+    report = first.run(at(AS_OF), force=True)
+    other.close()
+    assert report.enqueued == 0
+    assert reminder_emails(world) == Counter({(eid, "3d"): 1 for eid in world.eligible})
+    audited = world.db.conn.execute("SELECT count(*) FROM audit WHERE kind = 'reminder'").fetchone()[0]
+    assert audited == len(world.eligible)
+    recorded = world.db.conn.execute("SELECT outcome, count(*) FROM reminders WHERE kind = '7d' GROUP BY outcome")
+    assert recorded.fetchall() == [("superseded", len(world.eligible))]

@@ -32,6 +32,7 @@ from bot.channels.email.inbox import Inbox
 from bot.channels.email.processor import InboundProcessor
 from bot.channels.email.settings import EmailSettings
 from bot.queue import CHANNELS
+from bot.spawned import ask_to_finish, let_go
 
 log = logging.getLogger("sotp.email")
 
@@ -186,47 +187,37 @@ class ProcessorProcess:
 
     def _gone(self) -> None:
         conn, self.conn = self.conn, None
-        if conn is not None:
-            if self._loop is not None:
-                try:
-                    self._loop.remove_reader(conn.fileno())
-                except (OSError, ValueError):
-                    pass
-            conn.close()
+        process, self.process = self.process, None
+        let_go(self._loop, conn, process)
         if self._ready is not None and not self._ready.done():
             self._ready.set_exception(EOFError("the inbound processor process is gone"))
-        process, self.process = self.process, None
-        if process is not None and process.is_alive():
-            process.terminate()
         if self._gone_event is not None:
             self._gone_event.set()
 
     def wake(self) -> None:
         """A message was stored (from any thread): the child, or the fallback, looks at once."""
-        conn = self.conn
-        if conn is not None:
+        if self.conn is not None:
             try:
-                with self._sending:
-                    conn.send(WAKE)
+                self._send(WAKE)
                 return
             except OSError:
                 pass          # the reader callback notices the child is gone
         self.fallback.wake()
+
+    def _send(self, message: Any) -> None:
+        """One message down the pipe (wakes come from any thread; a Connection is not thread-safe)."""
+        conn = self.conn
+        if conn is None:
+            raise OSError("the inbound processor process is gone")
+        with self._sending:
+            conn.send(message)
 
     def deferring(self, wake: Callable[[], None]) -> Callable[[], None]:
         return self.fallback.deferring(wake)
 
     async def _close(self) -> None:
         """Ask the child to finish its loop, then wait for it."""
-        process, conn = self.process, self.conn
-        if conn is not None:
-            try:
-                with self._sending:
-                    conn.send(None)
-            except OSError:
-                pass
-        if process is not None:
-            await asyncio.to_thread(process.join, STOP_TIMEOUT)
+        await ask_to_finish(self._send if self.conn is not None else None, self.process, STOP_TIMEOUT)
         self._gone()
 
     def health(self) -> dict[str, Any]:

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.spawned import ask_to_finish, let_go
 from handlers.messages import Incoming, Response
 
 log = logging.getLogger("sotp.slack.turns")
@@ -163,20 +164,12 @@ class TurnProcess:
     def _gone(self) -> None:
         """No process any more: every turn it still owed runs here."""
         conn, self.conn = self.conn, None
-        if conn is not None:
-            if self._loop is not None:
-                try:
-                    self._loop.remove_reader(conn.fileno())
-                except (OSError, ValueError):
-                    pass
-            conn.close()
+        process, self.process = self.process, None
+        let_go(self._loop, conn, process)
         waiting, self._waiting = self._waiting, {}
         for waiter in waiting.values():
             if not waiter.done():
                 waiter.set_exception(TurnProcessGone("the turn process is gone"))
-        process, self.process = self.process, None
-        if process is not None and process.is_alive():
-            process.terminate()
 
     async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
         if self.conn is None:
@@ -203,15 +196,8 @@ class TurnProcess:
 
     async def aclose(self) -> None:
         """Ask the process to finish (it answers what it was sent first), then wait for it."""
-        process, conn = self.process, self.conn
         self._closing = True
-        if conn is not None:
-            try:
-                conn.send(None)
-            except OSError:
-                pass
-        if process is not None:
-            await asyncio.to_thread(process.join, STOP_TIMEOUT)
+        await ask_to_finish(self.conn.send if self.conn is not None else None, self.process, STOP_TIMEOUT)
         self._gone()
 
     def health(self) -> dict[str, Any]:

@@ -260,19 +260,21 @@ class _Wave:
                                             payload_json(part_ref(head_digest)), payload_json(part_ref(tail_digest)))
         return shared
 
+    def _payload(self, kind: str, channel: str, parts: list[Any]) -> dict[str, Any]:
+        """A reminder's outbox payload (its text as the parts it is composed of)."""
+        out: dict[str, Any] = {"subject": self.subjects[kind], "sections": list(texts.REMINDER_SECTIONS),
+                               "privacy": "private", **self.extra[kind], TEXT_PARTS: parts}
+        if channel == "slack":
+            out["mode"] = "dm"
+        return out
+
     def _head(self, kind: str, channel: str, parts: Callable[[], list[Any]]) -> str | None:
         """PayloadEncoder.head of this kind's payloads on this channel."""
         found = self._heads.get((kind, channel), "")
         if found == "":
-            def payload() -> dict[str, Any]:
-                out: dict[str, Any] = {"subject": self.subjects[kind], "sections": list(texts.REMINDER_SECTIONS),
-                                       "privacy": "private", **self.extra[kind], TEXT_PARTS: parts()}
-                if channel == "slack":
-                    out["mode"] = "dm"
-                return out
             found = self._heads[(kind, channel)] = self._encoder.head(
                 ("reminder", kind, channel, self.subjects[kind], texts.REMINDER_SECTIONS,
-                 tuple(self.extra[kind].items())), payload)
+                 tuple(self.extra[kind].items())), lambda: self._payload(kind, channel, parts()))
         return found
 
     def plan(self, batch: Sequence[Recipient], logged: dict[str, set[str]]) -> _Batch:
@@ -323,11 +325,7 @@ class _Wave:
                     out.parts[tail_digest] = tail
                     payload_head = self._head(kind, channel, parts)
                     if payload_head is None:
-                        payload: dict[str, Any] = {"subject": subject, "sections": list(sections), "privacy": "private",
-                                                   **self.extra[kind], TEXT_PARTS: parts()}
-                        if channel == "slack":
-                            payload["mode"] = "dm"
-                        encoded = payload_json(payload)
+                        encoded = payload_json(self._payload(kind, channel, parts()))
                     else:
                         encoded = f"{payload_head}{parts_json}]}}"
                     values = row_values(key, channel, address, "reminder", encoded, stamp, employee_id=eid)

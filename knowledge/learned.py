@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import repeat
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
@@ -82,21 +83,32 @@ def char_wb_ngrams(text: str, ngram_range: tuple[int, int], lowercase: bool) -> 
 # (callable analyzer, or None for char_wb), ngram range, lowercase: all a view needs to count features.
 _View = tuple[Callable[[str], list[str]] | None, tuple[int, int], bool]
 
-_COUNTS_CACHE: dict[tuple[Any, ...], Counter[str]] = {}
-_COUNTS_CACHE_SIZE = 256
+class _Features:
+    """A text's features under one view, in order of first occurrence, with their sublinear TF."""
+
+    __slots__ = ("names", "tf")
+
+    def __init__(self, features: list[str]) -> None:
+        counts = Counter(features)
+        self.names: list[str] = list(counts)
+        self.tf: np.ndarray = np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts))) + 1.0
 
 
-def _counts(view: _View, text: str) -> Counter[str]:
-    """A view's feature counts for a text, kept for the next few texts: the intent model and the matcher
-    read the same message, and equal character settings give equal counts."""
+_FEATURES_CACHE: dict[tuple[Any, ...], _Features] = {}
+_FEATURES_CACHE_SIZE = 256
+
+
+def _features(view: _View, text: str) -> _Features:
+    """A view's features of a text, kept for the next few texts: the intent model and the matcher
+    read the same message, and equal character settings give equal features."""
     key = (*view, text)
-    found = _COUNTS_CACHE.get(key)
+    found = _FEATURES_CACHE.get(key)
     if found is None:
-        if len(_COUNTS_CACHE) >= _COUNTS_CACHE_SIZE:
-            _COUNTS_CACHE.clear()
+        if len(_FEATURES_CACHE) >= _FEATURES_CACHE_SIZE:
+            _FEATURES_CACHE.clear()
         analyzer, ngram_range, lowercase = view
-        features = analyzer(text) if analyzer is not None else char_wb_ngrams(text, ngram_range, lowercase)
-        found = _COUNTS_CACHE[key] = Counter(features)
+        found = _FEATURES_CACHE[key] = _Features(
+            analyzer(text) if analyzer is not None else char_wb_ngrams(text, ngram_range, lowercase))
     return found
 
 
@@ -153,15 +165,16 @@ class LinearTextModel:
         """The estimator's decision value for each label: intercept + weights . (sublinear TF x IDF, L2 per view)."""
         total = self._intercept.copy()
         for view, vocabulary, idf, offset in self._views:
-            counts = _counts(view, text)
-            known = counts.keys() & vocabulary.keys()
-            if not known:
+            found = _features(view, text)
+            # Each feature's column, or -1 if the model never saw it: one pass in C, no Python loop.
+            columns = np.fromiter(map(vocabulary.get, found.names, repeat(-1)), dtype=np.intp,
+                                  count=len(found.names))
+            known = columns >= 0
+            if not known.any():
                 continue
-            index = [vocabulary[f] for f in known]
-            vector = np.log(np.fromiter((counts[f] for f in known), dtype=np.float64, count=len(index))) + 1.0
-            vector *= idf[index]
+            columns = columns[known]
+            vector = found.tf[known] * idf[columns]
             vector /= math.sqrt(float(vector @ vector))
-            columns = np.fromiter(index, dtype=np.intp, count=len(index))
             if offset:
                 columns += offset
             total += self._coef_t[columns].T @ vector

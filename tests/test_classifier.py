@@ -61,18 +61,17 @@ def _decision_label_major(model, text):
     """The decision as first written: weights gathered column by column from the label-major matrix."""
     import math
 
-    from knowledge.learned import _counts
+    from knowledge.learned import _features
 
     coef = np.ascontiguousarray(model._coef_t.T)
     total = model._intercept.copy()
     for view, vocabulary, idf, offset in model._views:
-        counts = _counts(view, text)
-        known = counts.keys() & vocabulary.keys()
+        found = _features(view, text)
+        known = [(vocabulary[f], tf) for f, tf in zip(found.names, found.tf) if f in vocabulary]
         if not known:
             continue
-        index = [vocabulary[f] for f in known]
-        vector = np.log(np.fromiter((counts[f] for f in known), dtype=np.float64, count=len(index))) + 1.0
-        vector *= idf[index]
+        index = [j for j, _ in known]
+        vector = np.array([tf for _, tf in known]) * idf[index]
         vector /= math.sqrt(float(vector @ vector))
         total += coef[:, [offset + j for j in index]] @ vector
     return total

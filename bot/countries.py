@@ -133,17 +133,21 @@ def _mention_patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, Cou
             owner)
 
 
-def mention_spans(text: str) -> list[tuple[int, int, Country]]:
-    """(start, end, country) of every place name in the text, in order, never overlapping."""
+@lru_cache(maxsize=64)
+def mention_spans(text: str) -> tuple[tuple[int, int, Country], ...]:
+    """(start, end, country) of every place name in the text, in order, never overlapping.
+
+    Kept for the last few texts: understanding a message and matching it both read its places.
+    """
     if not _may_name_a_place(text):
-        return []   # the common case, and a cheap one: the alternations below are slow
+        return ()   # the common case, and a cheap one: the alternations below are slow
     plain, cased, owner = _mention_patterns()
     spans: list[tuple[int, int, Country]] = [
         (m.start(), m.end(), owner[m.group(0).casefold()]) for m in plain.finditer(text)]
     for m in cased.finditer(text):
         if not any(start < m.end() and m.start() < end for start, end, _ in spans):
             spans.append((m.start(), m.end(), owner[m.group(0)]))
-    return sorted(spans, key=lambda span: span[0])
+    return tuple(sorted(spans, key=lambda span: span[0]))
 
 
 def mentioned(text: str) -> list[Country]:

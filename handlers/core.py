@@ -275,7 +275,9 @@ class Conversation:
         employee = identify(self.db, incoming)         # again, under the lock: the link may have changed
         key = asker_key(incoming, employee)
         state = (self._state_of(key, incoming, now) or {}) if remember else {}
-        turn = _Turn(incoming, employee, key, dict(state), now, clean_message(hardened.text))
+        # The decision read the cleaned text already: cleaning a long email twice is not free.
+        text = prepared.decision.text if prepared is not None else clean_message(hardened.text)
+        turn = _Turn(incoming, employee, key, dict(state), now, text)
         turn.routed_text = hardened.text
         turn.prepared = prepared
         answer = self._answer(turn)

@@ -73,3 +73,13 @@ async def test_a_pause_holds_every_caller_until_it_ends():
     assert not waiter.done() and bucket.paused_for() == 30
     now[0] = 30.0
     await asyncio.wait_for(waiter, 2)
+
+
+async def test_a_reply_due_after_the_client_closed_stays_pending_and_opens_no_session_of_its_own(app):
+    await app.deps.api.aclose()
+    await app.dm("when is the election deadline?")
+    await asyncio.sleep(0.3)
+    row = next(Outbox(app.db).rows(channel="slack", kind="reply"))
+    assert (row.status, row.last_error) == ("pending", "ConnectionError: the Slack client is closed: the service is stopping")
+    assert app.deps.api.client.session.closed
+    assert app.slack.of("chat.postMessage") == []

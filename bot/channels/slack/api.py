@@ -58,9 +58,17 @@ class SlackApi:
         self.client = client
         self.bucket = bucket
         self.calls = 0
+        self.closed = False
 
     def ensure_session(self) -> aiohttp.ClientSession:
-        """One pooled HTTP session for every call (made on the running loop, again if it was closed)."""
+        """One pooled HTTP session for every call (made on the running loop, again if it was closed).
+
+        After aclose() (the service stopping) a call is refused instead: a delivery still running
+        then would make the SDK open a session of its own, which the stop cancels unclosed (an ERROR
+        in the operator's log). The refusal is a temporary failure: the row is sent after the restart.
+        """
+        if self.closed:
+            raise ConnectionError("the Slack client is closed: the service is stopping")
         session = self.client.session
         if session is None or session.closed:
             session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT))
@@ -87,6 +95,7 @@ class SlackApi:
                                                  alt_txt=alt_txt, initial_comment=initial_comment)
 
     async def aclose(self) -> None:
+        self.closed = True
         session = self.client.session
         if session is not None and not session.closed:
             await session.close()

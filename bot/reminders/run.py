@@ -368,7 +368,7 @@ class Planner:
         # Pure functions of a few values each, asked tens of thousands of times: asked once per value.
         nothing_on_record: dict[bool, ElectionStatus] = {}
         zones: dict[tuple[str, str | None], ZoneInfo] = {}
-        for employee, _ in figures.eligible_people(self.db):
+        for employee in figures.eligible_employees(self.db):
             eid = employee.employee_id
             country = countries.get(employee.country)
             records = elections.get(eid)

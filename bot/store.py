@@ -454,7 +454,8 @@ def employees_with_candidates(db: Database, excluding: Sequence[tuple[str, str, 
     sql = (f"{_EMPLOYEE_SELECT} WHERE EXISTS (SELECT 1 FROM grants WHERE grants.employee_id = employees.employee_id "
            f"AND {_CANDIDATE_GRANTS}")
     if excluding:
-        sql += f" AND (plan, exercise_price, expiration_date) NOT IN (VALUES {', '.join(['(?, ?, ?)'] * len(excluding))})"
+        terms = ", ".join(["(?, ?, ?)"] * len(excluding))
+        sql += f" AND (plan, exercise_price, expiration_date) NOT IN (VALUES {terms})"
     rows = db.conn.execute(sql + ") ORDER BY employee_id", [value for term in excluding for value in term])
     return [_employee(row) for row in rows]
 

@@ -8,7 +8,7 @@ import pytest
 
 import bot.db
 from bot.audit import AuditEvent, AuditLog
-from bot.db import insert_rows
+from bot.db import insert_rows, page_cache
 from bot.outbox import Outbound, Outbox, OutboxError
 
 NOW = datetime(2003, 11, 6, 14, 0, tzinfo=timezone.utc)
@@ -79,3 +79,17 @@ def test_enqueue_many_finds_a_known_key_in_a_later_statement_and_adds_only_the_o
     added = outbox.enqueue_many([row(f"k{i}") for i in range(1, 6)], NOW)
     assert [r.key for r in added] == ["k1", "k2", "k3", "k5"]
     assert [(r.id, r.key) for r in outbox.rows()] == [(1, "k4"), (2, "k1"), (3, "k2"), (4, "k3"), (5, "k5")]
+
+
+def test_page_cache_is_raised_for_the_block_and_then_as_it_was(db):
+    db.conn.execute("PRAGMA cache_size = -2000")
+    with page_cache(db, 16384):
+        assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == -16384
+    assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+
+
+def test_page_cache_never_lowers_a_larger_cache(db):
+    db.conn.execute("PRAGMA cache_size = 10000")      # pages: 40,000 KiB of 4 KiB pages
+    with page_cache(db, 16384):
+        assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000
+    assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000

@@ -104,7 +104,8 @@ class ReminderStore:
 
     def record(self, rows: Iterable[tuple[int, str, str, str, str, str | None]]) -> None:
         """(version, employee, kind, outcome, recorded_at, detail); a row recorded before stays as it was."""
-        insert_rows(self.db, "INSERT INTO reminders (deadline_version, employee_id, kind, outcome, recorded_at, detail)",
+        insert_rows(self.db,
+                    "INSERT INTO reminders (deadline_version, employee_id, kind, outcome, recorded_at, detail)",
                     rows if isinstance(rows, Sequence) else list(rows), on_conflict="ON CONFLICT DO NOTHING")
 
     def tally(self, version: int) -> dict[str, dict[str, int]]:

@@ -13,6 +13,7 @@ protection). SQLite's own errors (locked, read-only, not a database) become
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import random
@@ -62,6 +63,63 @@ class Database:
         """The block as one write transaction (a savepoint inside one already open)."""
         with write_transaction(self):
             yield self
+
+
+# Rows per INSERT statement of insert_rows (each row's values are that many more parameters).
+ROWS_PER_INSERT = 1000
+
+
+def insert_rows(db: Database, insert: str, rows: Sequence[Sequence[Any]], *, on_conflict: str = "") -> int:
+    """`insert` VALUES (?, ...), (?, ...), ... `on_conflict` for many rows, in as few statements as fit;
+    returns the rows inserted (sqlite3_changes: not those skipped by on_conflict, nor a trigger's).
+
+    The same rows, in the same order, as executemany(insert + " VALUES (?, ...)", rows), and so the same
+    ids and the same triggers fired row by row; but SQLite's work per statement (reset, halt, and for a
+    table with triggers, such as the audit trail, the statement journal of every page it touches) is
+    done once per chunk of ROWS_PER_INSERT rows instead of once per row: a reminder wave's 185,000 rows
+    cost half the CPU.
+    """
+    if not rows:
+        return 0
+    width = len(rows[0])
+    per = max(1, min(ROWS_PER_INSERT, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // width))
+    changed = 0
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        params = [value for row in chunk for value in row]
+        if len(params) != width * len(chunk):
+            raise ValueError(f"insert_rows: every row needs {width} values")
+        changed += db.conn.execute(_insert_sql(insert, width, len(chunk), on_conflict), params).rowcount
+    return changed
+
+
+@functools.lru_cache(maxsize=64)
+def _insert_sql(insert: str, width: int, count: int, on_conflict: str) -> str:
+    row = "(" + ", ".join("?" * width) + ")"
+    return f"{insert} VALUES {', '.join([row] * count)}{' ' + on_conflict if on_conflict else ''}"
+
+
+@contextlib.contextmanager
+def page_cache(db: Database, kib: int) -> Iterator[None]:
+    """The connection's page cache at least `kib` KiB for the block (PRAGMA cache_size), then as it was.
+
+    SQLite's default of 2 MiB is smaller than one transaction of a reminder wave writes
+    (2,000 employees: about 6 MB of outbox, audit and index pages), so it wrote dirty pages to
+    the WAL before the commit, one write each, and read some back: 15% of the wave's SQLite CPU.
+    """
+    before = int(db.conn.execute("PRAGMA cache_size").fetchone()[0])
+    if before > 0:      # pages
+        current = before * int(db.conn.execute("PRAGMA page_size").fetchone()[0]) // 1024
+    else:               # KiB
+        current = -before
+    if current >= kib:
+        yield
+        return
+    db.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+    try:
+        yield
+    finally:
+        db.conn.execute(f"PRAGMA cache_size = {before}")
 
 
 class DatabaseUnavailable(Exception):

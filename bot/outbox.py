@@ -31,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterator, Mapping, Sequence
 
 from bot.audit import AuditEvent, AuditLog
-from bot.db import Database, write_transaction
+from bot.db import Database, insert_rows, write_transaction
 from bot.timestamps import from_db, optional_from_db, to_db
 
 KINDS: tuple[str, ...] = ("reply", "staff-reply", "ticket-notice", "reminder", "confirmation", "notice", "chart")
@@ -254,8 +254,10 @@ class Outbox:
 
     # -- writing --------------------------------------------------------------------------------
 
-    _INSERT = ("INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
-               "not_before, created_at, priority) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING")
+    _INSERT_ROWS = ("INSERT INTO outbox (key, channel, recipient, employee_id, kind, ticket_number, payload, "
+                    "not_before, created_at, priority)")
+    _ON_KEY = "ON CONFLICT (key) DO NOTHING"
+    _INSERT = f"{_INSERT_ROWS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) {_ON_KEY}"
 
     @staticmethod
     def _values(item: Outbound, stamp: str, payload_json: str | None = None) -> tuple[Any, ...]:
@@ -325,7 +327,7 @@ class Outbox:
                 self.db.conn.executemany(self._INSERT_PART, stored_parts)
             try:
                 with write_transaction(self.db):     # a savepoint: undone when some key was there
-                    if self.db.conn.executemany(self._INSERT, values).rowcount == len(values):
+                    if insert_rows(self.db, self._INSERT_ROWS, values, on_conflict=self._ON_KEY) == len(values):
                         return None
                     raise _SomeKeysKnown
             except _SomeKeysKnown:
@@ -341,7 +343,7 @@ class Outbox:
                 if key not in existing:
                     existing.add(key)
                     new.append(index)
-            self.db.conn.executemany(self._INSERT, [values[i] for i in new])
+            insert_rows(self.db, self._INSERT_ROWS, [values[i] for i in new], on_conflict=self._ON_KEY)
         return new
 
     def claim(self, channel: str, now: datetime, *, limit: int = 50, lease: timedelta = DEFAULT_LEASE,

@@ -426,6 +426,40 @@ def all_elections(db: Database) -> dict[str, list[ElectionRecord]]:
     return out
 
 
+# The grants that MAY be Eligible Options (plan, outstanding, a price not far below $33 as a float
+# pre-filter); bot.calc applies the exact rules to what this keeps.
+_CANDIDATE_GRANTS = ("plan IN ('1991', '2001', 'visio', 'sar1997') AND granted - exercised - cancelled > 0"
+                     " AND CAST(exercise_price AS REAL) >= 32.99")
+# Of the candidates, one per distinct (plan, exercise price, expiration date): a population has a hundred or so.
+_PLAN, _PRICE, _EXPIRES = (GRANT_COLUMNS.index(c) for c in ("plan", "exercise_price", "expiration_date"))
+_CANDIDATE_TERMS_SELECT = (f"SELECT {', '.join(GRANT_COLUMNS)} FROM grants WHERE rowid IN "
+                           f"(SELECT min(rowid) FROM grants WHERE {_CANDIDATE_GRANTS} "
+                           "GROUP BY plan, exercise_price, expiration_date) ORDER BY rowid")
+
+
+def candidate_grant_terms(db: Database) -> list[tuple[tuple[str, str, str], Grant]]:
+    """One candidate grant (all_grants(candidates_only=True)) of each distinct (plan, exercise price,
+    expiration date) among them, with those terms as stored (employees_holding takes them), for
+    deciding each once."""
+    out: list[tuple[tuple[str, str, str], Grant]] = []
+    for row in db.conn.execute(_CANDIDATE_TERMS_SELECT):
+        grant = _grant(row)
+        out.append(((row[_PLAN], row[_PRICE], row[_EXPIRES]), grant))
+    return out
+
+
+def employees_with_candidates(db: Database, excluding: Sequence[tuple[str, str, str]] = ()) -> list[Employee]:
+    """The employees (in id order) holding a candidate grant (all_grants(candidates_only=True)) whose
+    (plan, exercise price, expiration date), as stored, is not one of `excluding`."""
+    sql = (f"{_EMPLOYEE_SELECT} WHERE EXISTS (SELECT 1 FROM grants WHERE grants.employee_id = employees.employee_id "
+           f"AND {_CANDIDATE_GRANTS}")
+    if excluding:
+        terms = ", ".join(["(?, ?, ?)"] * len(excluding))
+        sql += f" AND (plan, exercise_price, expiration_date) NOT IN (VALUES {terms})"
+    rows = db.conn.execute(sql + ") ORDER BY employee_id", [value for term in excluding for value in term])
+    return [_employee(row) for row in rows]
+
+
 def all_grants(db: Database, *, candidates_only: bool = False) -> dict[str, list[Grant]]:
     """Every employee's grants, for population totals (one query, not one per employee).
 
@@ -434,8 +468,7 @@ def all_grants(db: Database, *, candidates_only: bool = False) -> dict[str, list
     """
     sql = _GRANT_SELECT
     if candidates_only:
-        sql += (" WHERE plan IN ('1991', '2001', 'visio', 'sar1997') AND granted - exercised - cancelled > 0"
-                " AND CAST(exercise_price AS REAL) >= 32.99")
+        sql += f" WHERE {_CANDIDATE_GRANTS}"
     out: dict[str, list[Grant]] = {}
     for row in db.conn.execute(sql + " ORDER BY employee_id, grant_date, grant_number"):
         grant = _grant(row)

@@ -29,9 +29,9 @@ from zoneinfo import ZoneInfo
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
-from bot.db import Database, write_transaction
+from bot.db import Database, page_cache, write_transaction
 from bot.elections import ElectionStatus, election_status
-from bot.outbox import TEXT_PARTS, Outbox, part_digest, part_ref, payload_json
+from bot.outbox import PART_SEPARATOR, TEXT_PARTS, Outbox, part_digest, part_ref, payload_json
 from bot.config import Settings
 from bot.preferences import Preferences
 from bot.reminders import deadlines, plan, texts
@@ -45,6 +45,10 @@ log = logging.getLogger("sotp.reminders")
 
 Progress = Callable[[str], None]
 PROGRESS_EVERY = 10_000     # employees between progress lines in a long pass
+# A wave's page cache (bot.db.page_cache): a batch writes about 3 KB of pages per employee, which stay
+# in the cache until its commit instead of being written to the WAL early; 16 MiB for 2,000 a batch.
+CACHE_KIB_PER_EMPLOYEE = 8
+CACHE_KIB_MAX = 64 * 1024
 PARTS: tuple[str, ...] = ("reminders", "confirmations", "results")
 
 
@@ -137,7 +141,23 @@ def audit_line(message: texts.Message, key: str, address: str) -> str:
     shows that it was not changed afterwards.
     """
     digest = hashlib.sha256(message.text.encode("utf-8")).hexdigest()
-    return f"{message.channel} to {address}: outbox {key}, text sha256 {digest}, sections {_words(message.sections)}"
+    return audit_line_of(message.channel, address, key, digest, message.sections)
+
+
+def audit_line_of(channel: str, address: str, key: str, digest: str, sections: tuple[str, ...]) -> str:
+    """audit_line() of a message whose text's SHA-256 (hex) is digest."""
+    return f"{channel} to {address}: outbox {key}, text sha256 {digest}, sections {_words(sections)}"
+
+
+def text_digest(pieces: Sequence[bytes]) -> str:
+    """The SHA-256 (hex) of a text composed of paragraphs, given each one's UTF-8: the UTF-8 of
+    PART_SEPARATOR.join(paragraphs) is that of each joined by the separator's, so a wave encodes
+    its shared paragraphs once instead of every message's whole text (encoding a text with an
+    accented name cost more than hashing it)."""
+    return hashlib.sha256(_SEPARATOR_BYTES.join(pieces)).hexdigest()
+
+
+_SEPARATOR_BYTES = PART_SEPARATOR.encode("utf-8")
 
 
 @functools.lru_cache(maxsize=64)
@@ -239,8 +259,9 @@ class _Wave:
                              "deadline_version": version.version} for kind in self.due}
         self._encoder = encoder
         self._decisions: dict[tuple[frozenset[str] | None, bool], plan.Decision] = {}
-        self._shapes: dict[tuple[Any, ...], tuple[str, str, str, str, str, str]] = {}
+        self._shapes: dict[tuple[Any, ...], tuple[str, str, str, str, str, str, bytes, bytes]] = {}
         self._heads: dict[tuple[str, str], str | None] = {}
+        self._digests: dict[tuple[str, str, str], str] = {}     # Slack texts everyone of a shape gets
 
     def _decision(self, logged: set[str] | None, announce: bool) -> plan.Decision:
         known = (frozenset(logged) if logged else None, announce)
@@ -249,15 +270,17 @@ class _Wave:
             decision = self._decisions[known] = plan.decide(self.due, logged or set(), announce=announce)
         return decision
 
-    def _shared(self, kind: str, recipient: Recipient, channel: str) -> tuple[str, str, str, str, str, str]:
-        """A shape's (head, tail, their digests, their references' JSON)."""
+    def _shared(self, kind: str, recipient: Recipient,
+                channel: str) -> tuple[str, str, str, str, str, str, bytes, bytes]:
+        """A shape's (head, tail, their digests, their references' JSON, their UTF-8)."""
         shape = texts.reminder_shape(kind, recipient, channel)
         shared = self._shapes.get(shape)
         if shared is None:
             head, tail = texts.reminder_shared(self.t, kind, recipient, self.version, channel)
             head_digest, tail_digest = part_digest(head), part_digest(tail)
             shared = self._shapes[shape] = (head, tail, head_digest, tail_digest,
-                                            payload_json(part_ref(head_digest)), payload_json(part_ref(tail_digest)))
+                                            payload_json(part_ref(head_digest)), payload_json(part_ref(tail_digest)),
+                                            head.encode("utf-8"), tail.encode("utf-8"))
         return shared
 
     def _payload(self, kind: str, channel: str, parts: list[Any]) -> dict[str, Any]:
@@ -299,10 +322,13 @@ class _Wave:
             out.records.append((v, eid, kind, "enqueued", stamp, ",".join(channels)))
             record = texts.on_record_memo(t, recipient.status)    # the same on both channels
             record_json = "" if dry_run else own(record)
+            record_utf8 = b"" if dry_run else record.encode("utf-8")
+            shared_record = recipient.status.latest is None          # nothing on record: a text many share
             subject = self.subjects[kind]
             rows: list[PlannedRow] = []
             for channel in channels:
-                head, tail, head_digest, tail_digest, head_json, tail_json = self._shared(kind, recipient, channel)
+                (head, tail, head_digest, tail_digest, head_json, tail_json,
+                 head_utf8, tail_utf8) = self._shared(kind, recipient, channel)
                 key = f"reminder:v{v}:{kind}:{eid}:{channel}"
                 if channel == "email":
                     address: str | None = person.email
@@ -320,7 +346,16 @@ class _Wave:
                 values = line = None
                 message = message_of(kind, channel, subject, text, sections)
                 if not dry_run:
-                    line = audit_line(message, key, address)
+                    if channel == "email":
+                        digest = text_digest((greeting.encode("utf-8"), head_utf8, record_utf8, tail_utf8))
+                    elif shared_record:     # the same text for everyone of this shape: hashed once
+                        known = (head_digest, record, tail_digest)
+                        digest = self._digests.get(known, "")
+                        if not digest:
+                            digest = self._digests[known] = text_digest((head_utf8, record_utf8, tail_utf8))
+                    else:
+                        digest = text_digest((head_utf8, record_utf8, tail_utf8))
+                    line = audit_line_of(channel, address, key, digest, sections)
                     out.parts[head_digest] = head
                     out.parts[tail_digest] = tail
                     payload_head = self._head(kind, channel, parts)
@@ -368,7 +403,7 @@ class Planner:
         # Pure functions of a few values each, asked tens of thousands of times: asked once per value.
         nothing_on_record: dict[bool, ElectionStatus] = {}
         zones: dict[tuple[str, str | None], ZoneInfo] = {}
-        for employee, _ in figures.eligible_people(self.db):
+        for employee in figures.eligible_employees(self.db):
             eid = employee.employee_id
             country = countries.get(employee.country)
             records = elections.get(eid)
@@ -540,26 +575,29 @@ class Planner:
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
-        for batch in _batches(people, self.rs.batch_size):
-            first, last = batch[0].employee.employee_id, batch[-1].employee.employee_id
-            logged = self.store.logged(v, first, last)
-            planned = wave.plan(batch, logged)
-            if report.dry_run:
-                for group in planned.groups:
-                    self._accounted(report, group, None, lines=False)
-            else:
-                with write_transaction(self.db):
-                    now_logged = self.store.logged(v, first, last)
-                    if now_logged != logged:
-                        planned = wave.plan(batch, now_logged)
-                    self.store.record(planned.records)
-                    self._flush(report, planned)
-            superseded.update(planned.superseded)
-            sent.update(planned.sent)
-            before, done = done, done + len(batch)
-            if len(people) > PROGRESS_EVERY and done // PROGRESS_EVERY > before // PROGRESS_EVERY:
-                self._say(f"reminders v{v} {due[-1]}: {done:,} of {len(people):,} Eligible Employees planned, "
-                          f"{report.enqueued:,} rows enqueued")
+        cache = contextlib.nullcontext() if report.dry_run else page_cache(
+            self.db, min(CACHE_KIB_MAX, self.rs.batch_size * CACHE_KIB_PER_EMPLOYEE))
+        with cache:
+            for batch in _batches(people, self.rs.batch_size):
+                first, last = batch[0].employee.employee_id, batch[-1].employee.employee_id
+                logged = self.store.logged(v, first, last)
+                planned = wave.plan(batch, logged)
+                if report.dry_run:
+                    for group in planned.groups:
+                        self._accounted(report, group, None, lines=False)
+                else:
+                    with write_transaction(self.db):
+                        now_logged = self.store.logged(v, first, last)
+                        if now_logged != logged:
+                            planned = wave.plan(batch, now_logged)
+                        self.store.record(planned.records)
+                        self._flush(report, planned)
+                superseded.update(planned.superseded)
+                sent.update(planned.sent)
+                before, done = done, done + len(batch)
+                if len(people) > PROGRESS_EVERY and done // PROGRESS_EVERY > before // PROGRESS_EVERY:
+                    self._say(f"reminders v{v} {due[-1]}: {done:,} of {len(people):,} Eligible Employees planned, "
+                              f"{report.enqueued:,} rows enqueued")
         report.superseded = dict(superseded)
         planned_kinds = ", ".join(f"{k} {n:,}" for k, n in sent.items()) or "nothing new"
         log.info("reminders v%d due %s as of %s: employees planned %s; superseded %s; %d rows enqueued%s", v,

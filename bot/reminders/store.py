@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from bot.db import Database
+from bot.db import Database, insert_rows
 from bot.reminders.plan import DeadlineVersion
 from bot.timestamps import from_db, to_db
 
@@ -104,9 +104,9 @@ class ReminderStore:
 
     def record(self, rows: Iterable[tuple[int, str, str, str, str, str | None]]) -> None:
         """(version, employee, kind, outcome, recorded_at, detail); a row recorded before stays as it was."""
-        self.db.conn.executemany(
-            "INSERT INTO reminders (deadline_version, employee_id, kind, outcome, recorded_at, detail) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", rows)
+        insert_rows(self.db,
+                    "INSERT INTO reminders (deadline_version, employee_id, kind, outcome, recorded_at, detail)",
+                    rows if isinstance(rows, Sequence) else list(rows), on_conflict="ON CONFLICT DO NOTHING")
 
     def tally(self, version: int) -> dict[str, dict[str, int]]:
         """kind -> outcome -> count, for one deadline version."""

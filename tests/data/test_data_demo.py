@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from bot import countries, demo, store
+from bot import countries, demo, figures, store
 from bot.figures import eligibility_for
 from bot.imports import import_file
 
@@ -98,3 +98,10 @@ def test_building_reports_what_it_wrote(demo_db):
     db, summary = demo_db
     assert summary.employees == store.count(db, "employees") == N
     assert summary.grants == store.count(db, "grants")
+
+
+def test_eligible_employees_of_the_demo_population_are_eligible_peoples(demo_db):
+    db, _ = demo_db
+    people = [e for e, _ in figures.eligible_people(db)]
+    assert len(people) > 100
+    assert figures.eligible_employees(db) == people

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from data_files import EMPLOYEES_HEADER, GRANTS_HEADER
 
-from bot import store
+from bot import figures, store
 from bot.imports import import_file
 
 
@@ -56,3 +56,24 @@ def test_each_import_changes_the_version_stamp_of_its_kind(db, write_csv):
     before = store.version(db, "grants")
     _load(db, write_csv)
     assert store.version(db, "grants") != before
+
+
+def test_eligible_employees_are_eligible_people_without_their_grants(db, write_csv):
+    """Candidates by the SQL pre-filter that are no Eligible Option (a price just under $33, an early
+    expiration) keep their holders out unless they hold another; terminated people stay out."""
+    import_file(db, "employees", write_csv("e.csv", EMPLOYEES_HEADER,
+                                           "E000001,Ann Lee,ann@example.com,,US,62,employee,active",
+                                           "E000002,Bo Chan,bo@example.com,,US,62,employee,active",
+                                           "E000003,Cy Diaz,cy@example.com,,US,62,employee,active",
+                                           "E000004,Di Earl,di@example.com,,US,62,employee,terminated",
+                                           "E000005,Ed Fox,ed@example.com,,US,62,employee,leave"))
+    import_file(db, "grants", write_csv("g.csv", GRANTS_HEADER,
+                                        "E000001,0001,1999-07-06,NSO,1991,32.9950,100,0,0,2006-07-05,0",
+                                        "E000002,0001,1999-07-06,NSO,1991,40.00,100,0,0,2004-02-28,0",
+                                        "E000002,0002,1999-07-06,NSO,1991,32.9950,100,0,0,2006-07-05,0",
+                                        "E000003,0001,1999-07-06,NSO,1991,32.9950,100,0,0,2006-07-05,0",
+                                        "E000003,0002,2000-07-03,NSO,1991,40.00,100,0,0,2004-02-29,0",
+                                        "E000004,0001,2000-07-03,NSO,1991,40.00,100,0,0,2010-07-02,0",
+                                        "E000005,0001,2000-07-03,NSO,2001,45.00,100,0,0,2010-07-02,0"))
+    assert [e.employee_id for e in figures.eligible_employees(db)] == ["E000003", "E000005"]
+    assert figures.eligible_employees(db) == [e for e, _ in figures.eligible_people(db)]

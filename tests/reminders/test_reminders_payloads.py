@@ -4,12 +4,14 @@ once (outbox_parts) and each row names them."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from datetime import date
 
 from bot.outbox import TEXT_PARTS, part_digest, part_ref, payload_json
 from bot.reminders import deadlines, texts
-from bot.reminders.run import PayloadEncoder
+from bot.reminders.run import PayloadEncoder, text_digest
 from reminders_world import World, at
 
 
@@ -65,6 +67,23 @@ def test_an_email_reminder_names_its_head_and_tail_and_keeps_the_greeting_and_re
     [head_text] = world.db.conn.execute("SELECT text FROM outbox_parts WHERE sha256 = ?", (head["sha256"],)).fetchone()
     [tail_text] = world.db.conn.execute("SELECT text FROM outbox_parts WHERE sha256 = ?", (tail["sha256"],)).fetchone()
     assert whole == f"{greeting}\n\n{head_text}\n\n{record}\n\n{tail_text}"
+
+
+def test_every_reminder_audit_line_names_the_sha256_of_its_rows_whole_text(world):
+    report = world.planner().run(at("2003-11-06T09:00-05:00"))
+    lines = [line for (text,) in world.db.conn.execute("SELECT text FROM audit WHERE kind = 'reminder'")
+             for line in text.splitlines()[1:]]
+    assert len(lines) == sum(report.counts["7d"].values()) > len(world.eligible)
+    for line in lines:
+        found = re.fullmatch(r"(email|slack) to \S+: outbox (\S+), text sha256 ([0-9a-f]{64}), sections .+", line)
+        assert found, line
+        assert hashlib.sha256(world.payload(found[2])["text"].encode("utf-8")).hexdigest() == found[3], line
+
+
+def test_text_digest_of_the_paragraphs_utf8_is_the_sha256_of_the_joined_text():
+    paragraphs = ["Dear Zoë O\u2019Neil,", "", "> quoted\n>\n> line", "日本語 \U0001f600"]
+    expected = hashlib.sha256("\n\n".join(paragraphs).encode("utf-8")).hexdigest()
+    assert text_digest([p.encode("utf-8") for p in paragraphs]) == expected
 
 
 def test_the_payload_encoder_writes_the_json_that_encoding_the_whole_payload_writes():

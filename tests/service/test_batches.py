@@ -6,7 +6,9 @@ from datetime import datetime, timezone
 
 import pytest
 
+import bot.db
 from bot.audit import AuditEvent, AuditLog
+from bot.db import insert_rows, page_cache
 from bot.outbox import Outbound, Outbox, OutboxError
 
 NOW = datetime(2003, 11, 6, 14, 0, tzinfo=timezone.utc)
@@ -40,3 +42,54 @@ def test_record_many_chains_like_one_record_at_a_time(db):
     assert audit.record_many(events[1:]) == 5
     assert [e.text for e in audit.all()] == [f"reminder {i}" for i in range(5)]
     assert audit.verify().ok and audit.verify().records == 5
+
+
+def test_insert_rows_in_chunks_inserts_what_executemany_does_in_order(db, monkeypatch):
+    monkeypatch.setattr(bot.db, "ROWS_PER_INSERT", 3)
+    rows = [(f"reminder:v1:7d:E{i}:email", i) for i in range(10)]
+    db.conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, k TEXT UNIQUE, n INTEGER)")
+    assert insert_rows(db, "INSERT INTO t (k, n)", rows) == 10
+    assert db.conn.execute("SELECT id, k, n FROM t ORDER BY id").fetchall() == [
+        (i + 1, k, n) for i, (k, n) in enumerate(rows)]
+
+
+def test_insert_rows_counts_only_the_rows_its_conflict_clause_did_not_skip(db, monkeypatch):
+    monkeypatch.setattr(bot.db, "ROWS_PER_INSERT", 2)
+    db.conn.execute("CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER)")
+    db.conn.execute("INSERT INTO t VALUES ('b', 0)")
+    assert insert_rows(db, "INSERT INTO t (k, n)", [("a", 1), ("b", 2), ("c", 3)],
+                       on_conflict="ON CONFLICT DO NOTHING") == 2
+    assert db.conn.execute("SELECT k, n FROM t ORDER BY k").fetchall() == [("a", 1), ("b", 0), ("c", 3)]
+
+
+def test_record_many_in_several_statements_fires_the_chain_triggers_for_every_record(db, monkeypatch):
+    monkeypatch.setattr(bot.db, "ROWS_PER_INSERT", 4)
+    audit = AuditLog(db)
+    events = [AuditEvent(NOW, "out", "reminder", "email", "pat@example.com", f"E{i}", "reminder:7d", (), None,
+                         f"reminder {i}") for i in range(10)]
+    assert audit.record_many(events) == 10
+    assert db.conn.execute("SELECT last_id, records FROM audit_head").fetchone() == (10, 10)
+    assert audit.verify().ok and audit.verify().records == 10
+
+
+def test_enqueue_many_finds_a_known_key_in_a_later_statement_and_adds_only_the_others(db, monkeypatch):
+    monkeypatch.setattr(bot.db, "ROWS_PER_INSERT", 2)
+    outbox = Outbox(db)
+    outbox.enqueue(row("k4"), NOW)
+    added = outbox.enqueue_many([row(f"k{i}") for i in range(1, 6)], NOW)
+    assert [r.key for r in added] == ["k1", "k2", "k3", "k5"]
+    assert [(r.id, r.key) for r in outbox.rows()] == [(1, "k4"), (2, "k1"), (3, "k2"), (4, "k3"), (5, "k5")]
+
+
+def test_page_cache_is_raised_for_the_block_and_then_as_it_was(db):
+    db.conn.execute("PRAGMA cache_size = -2000")
+    with page_cache(db, 16384):
+        assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == -16384
+    assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == -2000
+
+
+def test_page_cache_never_lowers_a_larger_cache(db):
+    db.conn.execute("PRAGMA cache_size = 10000")      # pages: 40,000 KiB of 4 KiB pages
+    with page_cache(db, 16384):
+        assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000
+    assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000

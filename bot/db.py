@@ -122,6 +122,50 @@ def page_cache(db: Database, kib: int) -> Iterator[None]:
         db.conn.execute(f"PRAGMA cache_size = {before}")
 
 
+@contextlib.contextmanager
+def checkpoints_apart(db: Database, *, every: float = 0.05) -> Iterator[Callable[[], None]]:
+    """For a long run of big commits: the WAL is checkpointed by a thread of its own, not in each COMMIT.
+
+    SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages, so a
+    reminder wave (a 6 MB commit per batch) paid for one after every batch, between planning
+    that batch and the next. Here the connection's automatic checkpoint is off for the block and
+    a thread with a connection of its own runs PASSIVE checkpoints (which never take the write
+    lock nor wait for readers; sqlite3 releases the interpreter lock meanwhile), every `every`
+    seconds or when woken by the callable the block gets (after a commit). At the end the
+    thread stops, one last checkpoint runs here, and the automatic checkpoint is as it was.
+    """
+    conn = db.conn
+    before = int(conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0])
+    path = path_of(db)
+    wake, stop = threading.Event(), threading.Event()
+
+    def checkpoints() -> None:
+        own = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            while not stop.is_set():
+                wake.wait(every)
+                wake.clear()
+                try:
+                    own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                except sqlite3.Error as exc:      # busy or gone: the next round, or the last one, does it
+                    log.debug("background checkpoint of %s: %s", path, exc)
+        finally:
+            own.close()
+
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    thread = threading.Thread(target=checkpoints, name="wal-checkpoints", daemon=True)
+    thread.start()
+    try:
+        yield wake.set
+    finally:
+        stop.set()
+        wake.set()
+        thread.join()
+        conn.execute(f"PRAGMA wal_autocheckpoint = {before}")
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 class DatabaseUnavailable(Exception):
     """The database cannot be used right now; the message says what to do."""
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from bot import countries, figures, store
 from bot.audit import AuditEvent, AuditLog
 from bot.calc import CalcError
-from bot.db import Database, page_cache, write_transaction
+from bot.db import Database, checkpoints_apart, page_cache, write_transaction
 from bot.elections import ElectionStatus, election_status
 from bot.outbox import PART_SEPARATOR, TEXT_PARTS, Outbox, part_digest, part_ref, payload_json
 from bot.config import Settings
@@ -575,9 +575,13 @@ class Planner:
         done = 0
         superseded: Counter[str] = Counter()
         sent: Counter[str] = Counter()
-        cache = contextlib.nullcontext() if report.dry_run else page_cache(
-            self.db, min(CACHE_KIB_MAX, self.rs.batch_size * CACHE_KIB_PER_EMPLOYEE))
-        with cache:
+        committed: Callable[[], None] = lambda: None
+        with contextlib.ExitStack() as writing:
+            if not report.dry_run:
+                writing.enter_context(page_cache(self.db, min(CACHE_KIB_MAX,
+                                                              self.rs.batch_size * CACHE_KIB_PER_EMPLOYEE)))
+                # Each batch's commit is checkpointed while the next batch is planned, not inside it.
+                committed = writing.enter_context(checkpoints_apart(self.db))
             for batch in _batches(people, self.rs.batch_size):
                 first, last = batch[0].employee.employee_id, batch[-1].employee.employee_id
                 logged = self.store.logged(v, first, last)
@@ -592,6 +596,7 @@ class Planner:
                             planned = wave.plan(batch, now_logged)
                         self.store.record(planned.records)
                         self._flush(report, planned)
+                    committed()
                 superseded.update(planned.superseded)
                 sent.update(planned.sent)
                 before, done = done, done + len(batch)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime, timezone
 
 import pytest
 
 import bot.db
 from bot.audit import AuditEvent, AuditLog
-from bot.db import insert_rows, page_cache
+from bot.db import checkpoints_apart, insert_rows, page_cache, path_of, write_transaction
 from bot.outbox import Outbound, Outbox, OutboxError
 
 NOW = datetime(2003, 11, 6, 14, 0, tzinfo=timezone.utc)
@@ -93,3 +95,35 @@ def test_page_cache_never_lowers_a_larger_cache(db):
     with page_cache(db, 16384):
         assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000
     assert db.conn.execute("PRAGMA cache_size").fetchone()[0] == 10000
+
+
+def _big_commit(db) -> None:
+    with write_transaction(db):
+        db.conn.execute("CREATE TABLE IF NOT EXISTS filler (x BLOB)")
+        db.conn.executemany("INSERT INTO filler VALUES (?)", [(b"x" * 4000,) for _ in range(300)])
+
+
+def test_a_commit_inside_checkpoints_apart_reaches_the_database_file_from_the_checkpoint_thread(db):
+    _big_commit(db)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    path = path_of(db)
+    with checkpoints_apart(db, every=60) as committed:
+        assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        size = path.stat().st_size
+        _big_commit(db)                     # 1.2 MB in the WAL: under the 1,000 pages of an automatic one
+        assert path.stat().st_size == size
+        committed()
+        waited = 0.0
+        while path.stat().st_size == size and waited < 10:
+            time.sleep(0.02)
+            waited += 0.02
+        assert path.stat().st_size >= size + 300 * 4000
+
+
+def test_checkpoints_apart_puts_the_automatic_checkpoint_back_and_stops_its_thread_after_an_error(db):
+    db.conn.execute("PRAGMA wal_autocheckpoint = 500")
+    with pytest.raises(RuntimeError, match="planner failed"):
+        with checkpoints_apart(db):
+            raise RuntimeError("planner failed")
+    assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 500
+    assert not [t for t in threading.enumerate() if t.name == "wal-checkpoints"]

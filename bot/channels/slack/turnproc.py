@@ -28,10 +28,10 @@ import logging
 import multiprocessing
 import queue
 import threading
-import time
 from pathlib import Path
 from typing import Any, Callable
 
+from bot.db import checkpoints_apart
 from bot.spawned import ask_to_finish, let_go
 from handlers.messages import Incoming, Response
 
@@ -40,24 +40,6 @@ log = logging.getLogger("sotp.slack.turns")
 START_TIMEOUT = 120.0        # seconds the process may take to import and load the knowledge
 STOP_TIMEOUT = 10.0
 CHECKPOINT_SECONDS = 0.1     # how often the turn process's own thread checkpoints the WAL
-
-
-def _checkpoints(connections: Any, every: float) -> None:
-    """PASSIVE checkpoints from a thread of their own, for the turns' connection that does none.
-
-    SQLite's automatic checkpoint runs inside the COMMIT that crosses 1,000 WAL pages,
-    so a turn paid for it while holding the write lock every other writer waits for.
-    A PASSIVE checkpoint never takes that lock nor waits for readers; the other
-    processes' connections keep their automatic checkpoints, so the WAL is still
-    bounded if this thread falls behind.
-    """
-    db = connections.db()
-    while True:
-        time.sleep(every)
-        try:
-            db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-        except Exception as exc:      # busy or gone: the next tick tries again
-            log.debug("turn process checkpoint: %s: %s", type(exc).__name__, exc)
 
 
 def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], level: int,
@@ -70,10 +52,14 @@ def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], lev
     logs.configure(level, log_file=log_file)
     connections = Connections(Path(db_path), create=False)
     conversation = Conversation(connections, settings, clock=clock)
-    # The turns (this thread's connection) leave checkpoints to _checkpoints' thread.
-    connections.db().conn.execute("PRAGMA wal_autocheckpoint = 0")
-    threading.Thread(target=_checkpoints, args=(connections, CHECKPOINT_SECONDS), name="turn-checkpoints",
-                     daemon=True).start()
+    # SQLite's automatic checkpoint would run inside the COMMIT of the turn that crosses 1,000 WAL
+    # pages, while it holds the write lock every other writer waits for: the turns leave checkpoints
+    # to a thread of their own (the other processes' connections keep theirs, so the WAL stays bounded).
+    with checkpoints_apart(connections.db(), every=CHECKPOINT_SECONDS):
+        _turns(conn, conversation)
+
+
+def _turns(conn: Any, conversation: Any) -> None:
     conversation.assistant          # the knowledge is built lazily: before the first asker, not for them
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 

@@ -9,6 +9,11 @@ from bot.queue import Queue
 from slack_world import STAFF_CHANNEL
 
 
+# An update whose ticket message is still being posted waits 5 s for it (SlackAdapter._ticket_notice):
+# on a busy machine that, and the post, can outlast wait_for's default 10 s.
+UPDATE_WAIT = 30.0
+
+
 async def _ticket(app, text="human my grant 0003 is missing from the Tool"):
     await app.command(text)
     (post,) = await app.slack.wait_for("chat.postMessage")
@@ -39,7 +44,7 @@ async def test_a_click_by_someone_not_on_staff_is_refused_privately(app):
 async def test_a_claim_updates_the_posted_message(app):
     post = await _ticket(app)
     await app.click(user="U0STAFF1", channel=STAFF_CHANNEL, action_id="ticket_claim", value="CC-000001")
-    (update,) = await app.slack.wait_for("chat.update")
+    (update,) = await app.slack.wait_for("chat.update", timeout=UPDATE_WAIT)
     assert (update.params["channel"], update.params["ts"]) == (STAFF_CHANNEL, "1067860800.000001")
     assert "Claimed by <@U0STAFF1>" in update.blocks_text() and update.buttons() == ["Resolve"]
     assert Queue(app.db).get("CC-000001").assignee == "U0STAFF1"
@@ -91,7 +96,7 @@ async def test_a_non_staff_reply_in_the_thread_is_not_relayed(app):
 async def test_resolve_updates_the_message_and_removes_the_buttons(app):
     await _ticket(app)
     await app.click(user="U0STAFF2", channel=STAFF_CHANNEL, action_id="ticket_resolve", value="CC-000001")
-    (update,) = await app.slack.wait_for("chat.update")
+    (update,) = await app.slack.wait_for("chat.update", timeout=UPDATE_WAIT)
     assert "Resolved by <@U0STAFF2>" in update.blocks_text() and update.buttons() == []
     assert Queue(app.db).get("CC-000001").status == "resolved"
 
@@ -100,6 +105,6 @@ async def test_a_ticket_changed_outside_slack_is_updated_in_the_channel_too(app)
     await _ticket(app)
     await app.settle()
     await asyncio.to_thread(lambda: Queue(app.db).claim("CC-000001", "Pat from Stock Services", app.context.clock()))
-    (update,) = await app.slack.wait_for("chat.update")
+    (update,) = await app.slack.wait_for("chat.update", timeout=UPDATE_WAIT)
     assert "Claimed by Pat from Stock Services" in update.blocks_text()
     assert SlackStore(app.db).post_of(1).ts == "1067860800.000001"

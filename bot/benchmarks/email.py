@@ -140,6 +140,22 @@ async def _warm_up(port: int, sink: _Sink, sender: str, timeout: float) -> None:
     sink.total -= len(sink.arrivals.pop(key))
 
 
+def _role(pid: str, gateway: int) -> str:
+    """Which of the gateway's processes this is: itself, the chart process (the one at the lowest
+    priority, bot.charts.pool), multiprocessing's resource tracker, or the inbound processor."""
+    if pid == str(gateway):
+        return "gateway"
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError, IndexError):
+        return "other"
+    if b"resource_tracker" in cmdline:
+        return "other"
+    return "chart" if nice > 0 else "processor"
+
+
 Spawn = Callable[[Path, Path, str, str, Path], "subprocess.Popen[bytes]"]
 
 
@@ -173,6 +189,7 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
         accepted: dict[str, float] = {}
         before = tree_cpu(proc.pid)
         cpu_before = sum(before.values()) if before else None
+        own_before = time.process_time()
         t0 = time.perf_counter()
         await _send_all(port, messages, args.connections, args.rate, started, accepted)
         sent_at = time.perf_counter()
@@ -186,6 +203,8 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
         await asyncio.sleep(1.0)          # a late duplicate would arrive now
         after = tree_cpu(proc.pid)
         cpu = sum(after.values()) if after else None
+        own = time.process_time() - own_before
+        roles = {pid: _role(pid, proc.pid) for pid in after}
     finally:
         proc.terminate()
         try:
@@ -214,6 +233,10 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
                        "max": round(latencies[-1], 1) if latencies else None},
         "gateway_cpu_ms_per_message": (round((cpu - cpu_before) * 1000 / len(messages), 2)
                                        if cpu is not None and cpu_before is not None else None),
+        "cpu_ms_per_message_by_process": {
+            role: round(sum(after[p] - before.get(p, 0.0) for p in after if roles[p] == role) * 1000 / len(messages), 2)
+            for role in sorted(set(roles.values()))},
+        "bench_cpu_ms_per_message": round(own * 1000 / len(messages), 2),
         "load_average": load_average(),
         "gateway_exit": proc.returncode,
     }
@@ -238,4 +261,6 @@ def run(args: argparse.Namespace) -> int:
         if result["gateway_cpu_ms_per_message"] is not None:
             print(f"  gateway CPU: {result['gateway_cpu_ms_per_message']} ms per message (with its chart process); "
                   f"load average {result['load_average']}")
+            apart = ", ".join(f"{role} {ms}" for role, ms in result["cpu_ms_per_message_by_process"].items())
+            print(f"  CPU ms per message by process: {apart}; this benchmark's own {result['bench_cpu_ms_per_message']}")
     return 0 if result["lost"] == 0 and result["duplicated"] == 0 else 1

@@ -22,7 +22,7 @@ import asyncio
 import logging
 from typing import Any
 
-from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, Sent, nap
+from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, Sent
 from bot.outbox import OutboxRow
 
 log = logging.getLogger("sotp.delivery")
@@ -33,42 +33,55 @@ class EmailDeliveryWorker(DeliveryWorker):
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
-        self._event = asyncio.Event()
+        self._event = woken = asyncio.Event()          # wake(): rows were enqueued
+        room = asyncio.Event()                         # rows finished: there is room to claim more
         gate = asyncio.Semaphore(self.concurrency)
         in_flight: set[asyncio.Task[None]] = set()
         refill = max(1, self.batch // 4)
+        more = True                                    # rows may be due (a claim that came back empty: no)
 
         def finished(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
-            if self._event is not None and self.batch - len(in_flight) >= refill:
-                self._event.set()
+            if self.batch - len(in_flight) >= refill:
+                room.set()
 
         log.info("delivery worker started channel=%s (prepared ahead)", self.channel)
         try:
             while not stop.is_set():
-                self._event.clear()
                 free = self.batch - len(in_flight)
-                rows: list[OutboxRow] = []
-                if free >= refill or not in_flight:
+                if more and (free >= refill or not in_flight):
+                    woken.clear()
+                    rows: list[OutboxRow] = []
                     try:
                         now = self.clock()
                         rows = await asyncio.to_thread(
                             lambda: self._outbox().claim(self.channel, now, limit=free, lease=self.lease))
+                        more = len(rows) >= free           # a full claim: perhaps more are due
                     except Exception as exc:   # the database, most likely: keep going, say so
                         self.last_error = f"{type(exc).__name__}: {exc}"
                         log.error("delivery worker channel=%s: %s", self.channel, self.last_error)
-                for row in rows:
-                    task = asyncio.ensure_future(self._through(row, gate))
-                    in_flight.add(task)
-                    task.add_done_callback(finished)
-                if rows:
-                    continue                                # perhaps more are due: claim again
-                if in_flight:
-                    # woken by a wake (new rows) once there is room, or by rows finishing;
-                    # idle_poll at most, so that a row deferred meanwhile becomes due without a wake
-                    await nap(self._event, stop, None, self.clock(), self.idle_poll)
-                else:
-                    await self._sleep(stop)
+                        more = False
+                    for row in rows:
+                        task = asyncio.ensure_future(self._through(row, gate))
+                        in_flight.add(task)
+                        task.add_done_callback(finished)
+                    if more:
+                        continue
+                if not in_flight:
+                    await self._sleep(stop)                # a wake, the next row due, or idle_poll
+                    more = True
+                    continue
+                # Rows in flight: wait for a wake or for room; idle_poll at most, so that a row deferred
+                # meanwhile becomes due without a wake.
+                room.clear()
+                waits = [asyncio.ensure_future(e.wait()) for e in (woken, room, stop)]
+                try:
+                    await asyncio.wait(waits, timeout=self.idle_poll, return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    for w in waits:
+                        w.cancel()
+                if woken.is_set() or not room.is_set():
+                    more = True
             if in_flight:
                 await asyncio.wait(set(in_flight))
         finally:

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from typing import Any, Awaitable, Callable, Mapping
 
@@ -125,6 +126,7 @@ class EmailAdapter:
         self.sender = Sender(config.mail_from, config.from_name, config.subject_tag)
         self._pool: asyncio.Queue[_Relay] | None = None
         self._relays = [_Relay(config) for _ in range(config.relay_connections)]
+        self._composing: ThreadPoolExecutor | None = None
 
     # ---------------------------------------------------------------- preparing
     def _thread_for(self, row: OutboxRow) -> Thread | None:
@@ -191,14 +193,23 @@ class EmailAdapter:
         """The row's message and its bytes, made before a relay connection is taken (EmailDeliveryWorker
         prepares rows while others are being sent). A chart is awaited from the chart process without
         holding a thread, when the adapter has chart_ahead."""
+        loop = asyncio.get_running_loop()
         if self.chart_ahead is None or self.chart is None:
-            return await asyncio.to_thread(self._prepare_flat, row)
-        checked = await asyncio.to_thread(self._checked, row)
+            return await loop.run_in_executor(self._composer(), self._prepare_flat, row)
+        checked = await loop.run_in_executor(self._composer(), self._checked, row)
         if isinstance(checked, Failed):
             return checked
         replies, wanted = checked
         chart_png = await self.chart_ahead(wanted) if wanted is not None else None
-        return await asyncio.to_thread(self._compose_flat, row, replies, chart_png)
+        return await loop.run_in_executor(self._composer(), self._compose_flat, row, replies, chart_png)
+
+    def _composer(self) -> ThreadPoolExecutor:
+        """The one thread that composes: with every claimed row prepared at once, the default pool's
+        threads all composed together and kept the event loop (the SMTP listener) from the interpreter
+        lock; one thread composes as fast (the work is Python, under that lock), the rest wait in line."""
+        if self._composing is None:
+            self._composing = ThreadPoolExecutor(1, thread_name_prefix="email-compose")
+        return self._composing
 
     def _compose_flat(self, row: OutboxRow, replies: list[Any], chart_png: bytes | None) -> Prepared:
         return self._flat(row, self._composed(row, replies, chart_png))
@@ -255,3 +266,6 @@ class EmailAdapter:
     async def aclose(self) -> None:
         for relay in self._relays:
             await relay.quit()
+        if self._composing is not None:
+            self._composing.shutdown(wait=False)
+            self._composing = None

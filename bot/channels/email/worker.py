@@ -81,6 +81,7 @@ class EmailDeliveryWorker(DeliveryWorker):
                     for w in waits:
                         w.cancel()
                 if woken.is_set() or not room.is_set():
+                    woken.clear()          # seen: waiting on it again while there is no room would spin
                     more = True
             if in_flight:
                 await asyncio.wait(set(in_flight))

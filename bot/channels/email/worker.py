@@ -13,7 +13,9 @@ Here every claimed row is prepared as soon as it is claimed, outside the slots; 
 So the guarantee is DeliveryWorker's own: a row is marked sent only once the relay took
 it, and a kill leaves at most `concurrency` rows sent but not yet marked (sent again with
 the same Message-ID). Rows are claimed again as soon as a quarter of the in-flight limit
-(`batch`) is free, not when the slowest row of a batch is done.
+(`batch`) is free, not when the slowest row of a batch is done; and only when woken, when
+the last claim came back full, or after idle_poll (a claim is a write transaction). The
+composing is done in one thread of the adapter's own (EmailAdapter._composer).
 """
 
 from __future__ import annotations

@@ -46,11 +46,13 @@ class Database:
     the audit trail's delete protection.
     """
 
-    __slots__ = ("conn",)
+    __slots__ = ("conn", "busy_timeout_ms", "_writers")
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
         conn.execute("PRAGMA recursive_triggers = on")
         self.conn = conn
+        self.busy_timeout_ms = busy_timeout_ms
+        self._writers: threading.RLock | None = None     # this process's queue for the file's write lock
 
     def execute(self, sql: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> sqlite3.Cursor:
         return self.conn.execute(sql, parameters)
@@ -273,7 +275,7 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True,
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
-            db = Database(conn)
+            db = Database(conn, busy_timeout_ms)
             if migrate:
                 from bot.schema import migrate as run_migrations
 
@@ -309,7 +311,7 @@ def connect_read_only(path: str | Path, *,
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            db = Database(conn)
+            db = Database(conn, busy_timeout_ms)
         except BaseException:
             conn.close()
             raise
@@ -357,23 +359,75 @@ def write_transaction(db: Database, *, attempts: int = WRITE_ATTEMPTS,
         else:
             conn.execute(f"RELEASE {name}")
         return
-    begin_immediate(db, attempts=attempts, sleep=sleep)
+    writers = _writers_of(db)
+    if not writers.acquire(timeout=db.busy_timeout_ms / 1000):
+        raise DatabaseBusy(f"the database {path_of(db)} is busy (another thread of this program is writing "
+                           "to it); nothing was changed: try again in a moment")
     try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    else:
+        begin_immediate(db, attempts=attempts, sleep=sleep)
         try:
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+            yield db
+        except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            better = translate(exc, path_of(db))
-            if better is None:
-                raise
-            raise better from exc
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                better = translate(exc, path_of(db))
+                if better is None:
+                    raise
+                raise better from exc
+    finally:
+        writers.release()
+
+
+# Threads of one process that write the same file queue on one lock of this process, woken the moment
+# the writer before them commits: in SQLite's busy handler they slept in growing steps (1, 2, 5, 10 ...
+# 100 ms) and overshot the release, while the thread that had just committed took the lock again.
+_WRITERS: dict[str, threading.RLock] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _writers_of(db: Database) -> threading.RLock:
+    """This process's lock for db's file (reentrant: a thread with a second connection to the same file
+    goes on to SQLite's own lock, and gets DatabaseBusy from it as before)."""
+    lock = db._writers
+    if lock is None:
+        key = os.path.realpath(path_of(db))
+        with _WRITERS_LOCK:
+            lock = _WRITERS.setdefault(key, threading.RLock())
+        db._writers = lock
+    return lock
+
+
+# Waiting for another process's write lock: BEGIN IMMEDIATE is tried again after pauses growing from
+# 0.2 ms to 2 ms (SQLite's busy handler sleeps up to 100 ms at a time, long past the release).
+_POLL_FIRST = 0.0002
+_POLL_MAX = 0.002
+
+
+def _begin(db: Database) -> None:
+    """BEGIN IMMEDIATE, waiting up to the connection's busy timeout for the write lock, in short pauses."""
+    conn = db.conn
+    conn.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + db.busy_timeout_ms / 1000
+        pause = _POLL_FIRST
+        while True:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if not isinstance(translate(exc, ""), DatabaseBusy) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(_POLL_MAX, pause * 2)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(db.busy_timeout_ms)}")
 
 
 def begin_immediate(db: Database, *, attempts: int = WRITE_ATTEMPTS,
@@ -381,7 +435,7 @@ def begin_immediate(db: Database, *, attempts: int = WRITE_ATTEMPTS,
     """Take the write lock, waiting and retrying while another writer holds it."""
     for attempt in range(1, attempts + 1):
         try:
-            db.conn.execute("BEGIN IMMEDIATE")
+            _begin(db)
             return
         except sqlite3.OperationalError as exc:
             better = translate(exc, path_of(db))

@@ -123,3 +123,15 @@ async def test_a_store_that_fails_answers_451_so_the_sender_keeps_the_message(li
     db.conn.execute("DROP TRIGGER full")
     assert rows(db_path) == []
     assert "disk full" in listener.handler.last_error
+
+
+def test_addresses_in_mail_and_rcpt_are_read_as_aiosmtpd_reads_them():
+    from aiosmtpd.smtp import SMTP
+
+    from bot.channels.email.smtp_in import _Server
+
+    ours, theirs = _Server(object()), SMTP(object())
+    for arg in ["<alice@microsoft.com>", "<a.b+tag@ex-ample.com> SIZE=1234 BODY=8BITMIME", "<a@b.c>\t X=1",
+                "<>", '<"a b"@c.d>', "<a..b@c.d>", "<a@[1.2.3.4]>", "<@route:a@b.c>", "a@b.c", "<a@b.c> (note) X",
+                "<a@b.c>x", "<é@b.c>", "<" + "x" * 70 + "@b.c>"]:
+        assert ours._getaddr(arg) == theirs._getaddr(arg), arg

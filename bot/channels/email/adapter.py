@@ -20,8 +20,9 @@ import asyncio
 import logging
 import ssl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
-from typing import Any, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 import aiosmtplib
 
@@ -38,6 +39,9 @@ from handlers.outgoing import render
 log = logging.getLogger("sotp.email")
 
 IDLE_CHECK = 30.0     # seconds: a connection idle longer is checked with NOOP before it is used
+
+# A row ready to send: its message, and its bytes when the envelope is ASCII (None: send_message flattens it).
+Prepared = tuple[EmailMessage, bytes | None]
 
 
 class _Relay:
@@ -105,10 +109,14 @@ class EmailAdapter:
     def __init__(self, connections: Connections, config: EmailSettings, *, ids: MessageIds, texts: EmailTexts,
                  titles: Callable[[str], str | None], staff_lead: str, clock: Callable[[], Any],
                  chart: Callable[[str], bytes | None] | None = None,
-                 section_texts: Mapping[str, str] | None = None) -> None:
+                 section_texts: Mapping[str, str] | None = None,
+                 chart_ahead: Callable[[str], Awaitable[bytes | None]] | None = None) -> None:
         self.connections = connections
         self.section_texts = section_texts or {}   # id -> text: an email cites the sections it quotes
         self.chart = chart            # employee id -> their Total Payment chart (PNG), drawn at send time
+        # The same chart awaited without holding a thread (the chart process's future): a chart waiting
+        # in a thread on a busy machine held one of the few that every claim and sent mark also needs.
+        self.chart_ahead = chart_ahead
         self.config = config
         self.ids = ids
         self.texts = texts
@@ -118,6 +126,7 @@ class EmailAdapter:
         self.sender = Sender(config.mail_from, config.from_name, config.subject_tag)
         self._pool: asyncio.Queue[_Relay] | None = None
         self._relays = [_Relay(config) for _ in range(config.relay_connections)]
+        self._composing: ThreadPoolExecutor | None = None
 
     # ---------------------------------------------------------------- preparing
     def _thread_for(self, row: OutboxRow) -> Thread | None:
@@ -143,8 +152,9 @@ class EmailAdapter:
             return f"personal replies to {row.recipient}, not the address on record of {row.employee_id}"
         return None
 
-    def prepare(self, row: OutboxRow) -> EmailMessage | Failed:
-        """The message for a row, or why it must not be sent (runs in a worker thread: it reads the database)."""
+    def _checked(self, row: OutboxRow) -> tuple[list[Any], str | None] | Failed:
+        """The row's replies and the employee whose chart it carries (None: no chart), or why it must not
+        be sent (reads the database: call it from a worker thread)."""
         replies = render(row.kind, row.payload, self.staff_lead)
         wanted = (row.payload.get("chart") or {}).get("employee_id")
         charted = row.kind == "reply" and wanted is not None and wanted == row.employee_id
@@ -152,10 +162,21 @@ class EmailAdapter:
         problem = self._privacy_problem(row, charted or any(r.privacy == "private" for r in replies))
         if problem is not None:
             return Failed(f"privacy: {problem}; not sent")
-        chart_png = self.chart(wanted) if charted and self.chart is not None else None
+        return replies, wanted if charted else None
+
+    def _composed(self, row: OutboxRow, replies: list[Any], chart_png: bytes | None) -> EmailMessage:
         return compose(row, replies, message_id=self.ids.for_row(row.id, row.key), sender=self.sender,
                        texts=self.texts, titles=self.titles, now=self.clock(), thread=self._thread_for(row),
                        chart_png=chart_png, section_texts=self.section_texts)
+
+    def prepare(self, row: OutboxRow) -> EmailMessage | Failed:
+        """The message for a row, or why it must not be sent (runs in a worker thread: it reads the database)."""
+        checked = self._checked(row)
+        if isinstance(checked, Failed):
+            return checked
+        replies, wanted = checked
+        chart_png = self.chart(wanted) if wanted is not None and self.chart is not None else None
+        return self._composed(row, replies, chart_png)
 
     # ---------------------------------------------------------------- sending
     def _get_pool(self) -> asyncio.Queue[_Relay]:
@@ -166,7 +187,38 @@ class EmailAdapter:
         return self._pool
 
     async def deliver(self, row: OutboxRow) -> DeliveryResult:
-        prepared = await asyncio.to_thread(self._prepare_flat, row)
+        return await self.send_prepared(row, await self.prepare_ahead(row))
+
+    async def prepare_ahead(self, row: OutboxRow) -> Prepared | Failed:
+        """The row's message and its bytes, made before a relay connection is taken (EmailDeliveryWorker
+        prepares rows while others are being sent). A chart is awaited from the chart process without
+        holding a thread, when the adapter has chart_ahead."""
+        loop = asyncio.get_running_loop()
+        if self.chart_ahead is None or self.chart is None:
+            return await loop.run_in_executor(self._composer(), self._prepare_flat, row)
+        checked = await loop.run_in_executor(self._composer(), self._checked, row)
+        if isinstance(checked, Failed):
+            return checked
+        replies, wanted = checked
+        chart_png = await self.chart_ahead(wanted) if wanted is not None else None
+        return await loop.run_in_executor(self._composer(), self._compose_flat, row, replies, chart_png)
+
+    def _composer(self) -> ThreadPoolExecutor:
+        """The one thread that composes: with every claimed row prepared at once, the default pool's
+        threads all composed together and kept the event loop (the SMTP listener) from the interpreter
+        lock; one thread composes as fast (the work is Python, under that lock), the rest wait in line."""
+        if self._composing is None:
+            self._composing = ThreadPoolExecutor(1, thread_name_prefix="email-compose")
+        return self._composing
+
+    def _compose_flat(self, row: OutboxRow, replies: list[Any], chart_png: bytes | None) -> Prepared:
+        return self._flat(row, self._composed(row, replies, chart_png))
+
+    def _flat(self, row: OutboxRow, message: EmailMessage) -> Prepared:
+        return message, flatten(message) if _ascii(self.config.mail_from, row.recipient) else None
+
+    async def send_prepared(self, row: OutboxRow, prepared: Prepared | Failed) -> DeliveryResult:
+        """Send a row prepare_ahead() made, over one of the kept relay connections."""
         if isinstance(prepared, Failed):
             return prepared
         message, flat = prepared
@@ -179,13 +231,13 @@ class EmailAdapter:
             relay.last_used = time.monotonic()
             pool.put_nowait(relay)
 
-    def _prepare_flat(self, row: OutboxRow) -> tuple[EmailMessage, bytes | None] | Failed:
+    def _prepare_flat(self, row: OutboxRow) -> Prepared | Failed:
         """prepare(), and the message's bytes as send_message would make them (see compose.flatten), so the
         flattening is done in the worker thread and only once, not on the event loop."""
         prepared = self.prepare(row)
         if isinstance(prepared, Failed):
             return prepared
-        return prepared, flatten(prepared) if _ascii(self.config.mail_from, row.recipient) else None
+        return self._flat(row, prepared)
 
     async def _send(self, relay: _Relay, message: EmailMessage, row: OutboxRow, message_id: str,
                     flat: bytes | None = None) -> DeliveryResult:
@@ -214,3 +266,6 @@ class EmailAdapter:
     async def aclose(self) -> None:
         for relay in self._relays:
             await relay.quit()
+        if self._composing is not None:
+            self._composing.shutdown(wait=False)
+            self._composing = None

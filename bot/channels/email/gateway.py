@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -15,9 +16,11 @@ from bot.channels.email.rules import default_policy
 from bot.channels.email.settings import EmailSettings, email_settings
 from bot.channels.email.smtp_in import InboundMailHandler, SmtpListener
 from bot.channels.email.threads import MessageIds
+from bot.channels.email.worker import EmailDeliveryWorker
 from bot.db import Connections
-from bot.delivery import DeliveryWorker
 from bot.serve import ServeContext, WorkerComponent
+
+CHART_TIMEOUT = 60.0       # seconds an estimate's reply waits for its chart (as pool.draw_for)
 
 
 @dataclass
@@ -62,11 +65,23 @@ def build_gateway(context: ServeContext) -> Gateway:
 
         return png.for_employee(connections.db(), context.settings, employee_id, separate_process=True)
 
+    async def chart_ahead(employee_id: str) -> bytes | None:
+        """The chart process's future, awaited without a thread (drawn here if that process cannot run)."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        from bot.charts import pool
+
+        try:
+            return await asyncio.wait_for(
+                asyncio.wrap_future(pool.submit_for(connections.path, context.settings, employee_id)), CHART_TIMEOUT)
+        except (BrokenProcessPool, OSError):
+            return await asyncio.to_thread(chart, employee_id)
+
     adapter = EmailAdapter(connections, config, ids=local.ids, texts=local.texts, titles=title,
                            staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,
-                           section_texts=section_texts(corpus))
-    worker = DeliveryWorker(connections, adapter, clock=context.clock,
-                            lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
+                           section_texts=section_texts(corpus), chart_ahead=chart_ahead)
+    worker = EmailDeliveryWorker(connections, adapter, clock=context.clock,
+                                 lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
     component = WorkerComponent(worker, context)      # registers worker.wake as the core's email waker
     conversation.wakers["email"] = processor.deferring(worker.wake)
     return Gateway(config, SmtpListener(handler, config), processor, adapter, component)

@@ -177,15 +177,25 @@ class InboundProcessor:
             return 1
         db = self.connections.db()
         inbox = Inbox(db)
+        # Read and parsed before the write lock is taken (as process() does): the lock is held for the
+        # turns alone, and the listener's stores and the sent marks get in between two batches.
+        try:
+            read = [(row_id, self._read_row(inbox, row_id)) for row_id in ids]
+        except Exception as exc:    # parse() never raises but Unreadable: a bug, or the database
+            log.warning("inbound batch of %d rows could not be read (%s: %s): processing them one by one",
+                        len(ids), type(exc).__name__, exc)
+            for row_id in ids:
+                self.process(row_id)
+            return len(ids)
         outcomes: list[Outcome] = []
         taken = 0
         deadline = time.monotonic() + TOGETHER_SECONDS
         self._batching.active, self._batching.woken = True, False
         try:
             with write_transaction(db):
-                for row_id in ids:
+                for row_id, found in read:
                     taken += 1
-                    outcome = self._one_of_batch(db, inbox, row_id)
+                    outcome = self._one_of_batch(db, row_id, found)
                     if not db.conn.in_transaction:
                         raise _BatchGone("the transaction was rolled back by SQLite")
                     if outcome is not None:
@@ -210,12 +220,20 @@ class InboundProcessor:
                 waker()            # after the commit: the rows are there to claim
         return taken
 
-    def _one_of_batch(self, db: Database, inbox: Inbox, row_id: int) -> Outcome | None:
-        now = self.clock()
+    def _read_row(self, inbox: Inbox, row_id: int) -> tuple[InboundRow, ParsedMail | Unreadable] | None:
+        """A row still waiting, and its message parsed; None if it is not (or no longer) waiting."""
         row = inbox.get(row_id)
         if row is None or row.status != "received":
             return None
-        read = self._read(row)
+        return row, self._read(row)
+
+    def _one_of_batch(self, db: Database, row_id: int,
+                      found: tuple[InboundRow, ParsedMail | Unreadable] | None) -> Outcome | None:
+        """One row of a batch (read before the lock; _process checks again that it is still waiting)."""
+        now = self.clock()
+        if found is None:
+            return None
+        row, read = found
         try:
             with write_transaction(db):              # a savepoint: this row's turn alone is undone
                 return self._process(db, row, read, now)

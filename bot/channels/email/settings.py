@@ -158,7 +158,7 @@ def email_settings(settings: Settings, args: argparse.Namespace | None = None) -
         relay_password=os.environ.get(PASSWORD_ENV) or str(section.get("relay_password", "")),
         relay_ca_file=ca_file,
         relay_timeout=timeout,
-        relay_connections=_int(section.get("relay_connections", 2), "email.relay_connections", low=1, high=16),
+        relay_connections=_int(section.get("relay_connections", 4), "email.relay_connections", low=1, high=16),
         delivery_lease=lease,
         message_id_domain=domain,
         message_id_secret=str(section.get("message_id_secret", "")),

@@ -199,3 +199,28 @@ async def test_a_chart_row_to_the_address_on_record_is_sent_with_the_picture(db_
     assert isinstance(result, Sent)
     [part] = relay.received[0].message.iter_attachments()
     assert (part.get_content_type(), part.get_content()) == ("image/png", b"\x89PNG-for-E1")
+
+
+async def test_rows_whose_claims_ran_out_while_the_relay_was_slow_are_each_sent_once(db_path, relay, clock):
+    from bot.channels.email.worker import EmailDeliveryWorker
+
+    reminders(db_path, clock, "r1", "r2")
+    adapter = adapter_for(db_path, relay.port, clock, relay_connections=1)
+    worker = EmailDeliveryWorker(adapter.connections, adapter, clock=clock, lease=timedelta(seconds=60),
+                                 concurrency=1, idle_poll=0.02)
+    relay.hold = asyncio.Event()
+    stop = asyncio.Event()
+    running = asyncio.ensure_future(worker.run(stop))
+    try:
+        await asyncio.wait_for(relay.holding.wait(), 10)
+        clock.advance(seconds=61)            # both claims have run out: r1 is at the relay, r2 waits for it
+        await asyncio.sleep(0.3)             # idle polls meanwhile: a claim would take both rows again
+        relay.hold.set()
+        await relay.wait_for(2)
+        await asyncio.sleep(0.5)
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 10)
+        await adapter.aclose()
+    assert [r.message["Subject"] for r in relay.received] == ["r1", "r2"]
+    assert [row.status for row in Outbox(Connections(db_path).db()).rows(channel="email")] == ["sent", "sent"]

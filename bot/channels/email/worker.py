@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, Sent
@@ -39,19 +40,27 @@ class EmailDeliveryWorker(DeliveryWorker):
         room = asyncio.Event()                         # rows finished: there is room to claim more
         gate = asyncio.Semaphore(self.concurrency)
         in_flight: set[asyncio.Task[None]] = set()
+        claims: dict[asyncio.Task[None], datetime] = {}   # each row in flight: when its claim runs out
         refill = max(1, self.batch // 4)
         more = True                                    # rows may be due (a claim that came back empty: no)
 
         def finished(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
+            claims.pop(task, None)
             if self.batch - len(in_flight) >= refill:
                 room.set()
+
+        def claims_hold() -> bool:
+            """No claim while one of our own rows in flight has run out of its claim: the claim would
+            take that row again, and it would be sent twice (a slow relay holds rows past their lease)."""
+            now = self.clock()
+            return all(until > now for until in claims.values())
 
         log.info("delivery worker started channel=%s (prepared ahead)", self.channel)
         try:
             while not stop.is_set():
                 free = self.batch - len(in_flight)
-                if more and (free >= refill or not in_flight):
+                if more and (free >= refill or not in_flight) and claims_hold():
                     woken.clear()
                     rows: list[OutboxRow] = []
                     try:
@@ -66,6 +75,7 @@ class EmailDeliveryWorker(DeliveryWorker):
                     for row in rows:
                         task = asyncio.ensure_future(self._through(row, gate))
                         in_flight.add(task)
+                        claims[task] = row.claimed_until or now + self.lease
                         task.add_done_callback(finished)
                     if more:
                         continue

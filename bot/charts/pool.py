@@ -111,6 +111,20 @@ def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float =
         db.close()
 
 
+async def draw_awaited(db_path: str | Path, settings: Any, employee_id: str, *,
+                       timeout: float = 60.0) -> bytes | None:
+    """draw_for for asyncio callers: the chart process's future awaited without holding a thread (a
+    chart waiting in one, a second or more on a busy machine, held one of the default pool's few
+    threads, which every store, claim and lookup of the service also needs). Drawn in a thread here
+    if the chart process cannot run."""
+    import asyncio
+
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(submit_for(db_path, settings, employee_id)), timeout)
+    except (BrokenProcessPool, OSError):
+        return await asyncio.to_thread(draw_for, Path(db_path), settings, employee_id)
+
+
 def submit_for(db_path: str | Path, settings: Any, employee_id: str) -> Future[bytes | None]:
     """draw_for's work as the chart process's future, for asyncio.wrap_future: no thread of
     the caller waits for the chart (a service's default pool has a handful, every other task needs them)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
@@ -66,16 +65,9 @@ def build_gateway(context: ServeContext) -> Gateway:
         return png.for_employee(connections.db(), context.settings, employee_id, separate_process=True)
 
     async def chart_ahead(employee_id: str) -> bytes | None:
-        """The chart process's future, awaited without a thread (drawn here if that process cannot run)."""
-        from concurrent.futures.process import BrokenProcessPool
-
         from bot.charts import pool
 
-        try:
-            return await asyncio.wait_for(
-                asyncio.wrap_future(pool.submit_for(connections.path, context.settings, employee_id)), CHART_TIMEOUT)
-        except (BrokenProcessPool, OSError):
-            return await asyncio.to_thread(chart, employee_id)
+        return await pool.draw_awaited(connections.path, context.settings, employee_id, timeout=CHART_TIMEOUT)
 
     adapter = EmailAdapter(connections, config, ids=local.ids, texts=local.texts, titles=title,
                            staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,

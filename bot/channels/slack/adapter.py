@@ -206,19 +206,10 @@ class SlackAdapter:
         return Sent(str(file.get("id") or ""))
 
     async def _draw(self, employee_id: str) -> bytes | None:
-        """The PNG from the chart process, awaited without holding a thread: a chart waiting there (a
-        second or more when the machine is busy) held one of the default pool's few threads, and
-        several at once stalled every store, claim and lookup of the app behind them."""
-        from concurrent.futures.process import BrokenProcessPool
-
         from bot.charts import pool
 
-        path, settings = self.deps.connections.path, self.deps.settings
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(pool.submit_for(path, settings, employee_id)),
-                                          CHART_TIMEOUT)
-        except (BrokenProcessPool, OSError):
-            return await asyncio.to_thread(pool.draw_for, path, settings, employee_id)
+        return await pool.draw_awaited(self.deps.connections.path, self.deps.settings, employee_id,
+                                       timeout=CHART_TIMEOUT)
 
     async def _dm_of(self, user_id: str, conversation: str | None) -> str:
         """The DM channel id (a file needs one: a user id will not do), opened once if not known yet."""

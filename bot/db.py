@@ -142,13 +142,13 @@ def checkpoints_apart(db: Database, *, every: float = 0.05) -> Iterator[Callable
     wake, stop = threading.Event(), threading.Event()
 
     def checkpoints() -> None:
-        own = sqlite3.connect(str(path), isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        own = connect(path, create=False, migrate=False)
         try:
             while not stop.is_set():
                 wake.wait(every)
                 wake.clear()
                 try:
-                    own.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                    own.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error as exc:      # busy or gone: the next round, or the last one, does it
                     log.debug("background checkpoint of %s: %s", path, exc)
         finally:

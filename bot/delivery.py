@@ -14,11 +14,13 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Protocol, Union
+from typing import Awaitable, Callable, Protocol, TypeVar, Union
 
 from bot.db import Connections
 from bot.groupcommit import GroupCommit
 from bot.outbox import DEFAULT_LEASE, Outbox, OutboxRow, backoff
+
+R = TypeVar("R")
 
 log = logging.getLogger("sotp.delivery")
 
@@ -52,15 +54,19 @@ class ChannelAdapter(Protocol):
     async def aclose(self) -> None: ...
 
 
-async def attempt(adapter: ChannelAdapter, row: OutboxRow, channel: str) -> DeliveryResult:
-    """adapter.deliver(row), where an adapter bug or an unexpected transport error is a retry later."""
+async def guarded(step: Callable[[], Awaitable[R]], row: OutboxRow, channel: str) -> R | RetryAfter:
+    """One step of delivering a row, where an adapter bug or an unexpected transport error is a retry later."""
     try:
-        result: DeliveryResult = await adapter.deliver(row)
+        return await step()
     except Exception as exc:
         log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", channel, row.id, row.key,
                     type(exc).__name__, exc)
-        result = RetryAfter(f"{type(exc).__name__}: {exc}")
-    return result
+        return RetryAfter(f"{type(exc).__name__}: {exc}")
+
+
+async def attempt(adapter: ChannelAdapter, row: OutboxRow, channel: str) -> DeliveryResult:
+    """adapter.deliver(row), guarded."""
+    return await guarded(lambda: adapter.deliver(row), row, channel)
 
 
 async def nap(wake: asyncio.Event, stop: asyncio.Event, due: datetime | None, now: datetime,
@@ -156,7 +162,10 @@ class DeliveryWorker:
         return len(rows)
 
     async def _deliver(self, row: OutboxRow) -> None:
-        result = await attempt(self.adapter, row, self.channel)
+        await self._settle(row, await attempt(self.adapter, row, self.channel))
+
+    async def _settle(self, row: OutboxRow, result: DeliveryResult) -> None:
+        """Record what became of a row: a sent mark (grouped with others), or its retry or failure."""
         if isinstance(result, Sent):
             # Group commit: each sender still waits for its own mark before it takes its next row,
             # so a kill leaves at most `concurrency` rows sent but unmarked (resent with the same id).

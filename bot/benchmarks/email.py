@@ -162,7 +162,7 @@ Spawn = Callable[[Path, Path, str, str, Path], "subprocess.Popen[bytes]"]
 async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, config_extra: str = "") -> dict[str, Any]:
     """Send args.messages questions to a gateway that start() runs, and time each reply (see the module doc)."""
     from bot import demo, store
-    from bot.channels.email.smtp_in import _Server as Server
+    from bot.channels.email.smtp_in import PlainAddressSMTP
 
     db_path = folder / "bench.db"
     db = store.open_db(db_path)
@@ -177,7 +177,7 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
     loop = asyncio.get_running_loop()
     # The relay reads addresses as the gateway's listener does (its fast path): this process shares the
     # machine's two cores with the gateway, so what it spends is taken from what is measured.
-    relay = await loop.create_server(lambda: Server(sink, hostname="relay.bench"), "127.0.0.1", 0)
+    relay = await loop.create_server(lambda: PlainAddressSMTP(sink, hostname="relay.bench"), "127.0.0.1", 0)
     relay_port = relay.sockets[0].getsockname()[1]
     port = free_port()
     log = folder / "gateway.log"

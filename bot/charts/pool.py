@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # The chart process runs at the lowest CPU priority: on a busy machine a chart (a background row, sent
 # after the text answers) takes the CPU the answers leave, instead of a core of its own beside them.
 NICENESS = 19
+# Seconds a caller waits for a chart from the chart process.
+CHART_TIMEOUT = 60.0
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
@@ -51,7 +53,7 @@ def _lower_priority() -> None:
         pass
 
 
-def draw(curve: PaymentCurve, *, timeout: float = 60.0) -> bytes:
+def draw(curve: PaymentCurve, *, timeout: float = CHART_TIMEOUT) -> bytes:
     """The chart's PNG bytes, drawn in the chart process (blocks: call it from a worker thread)."""
     from bot.charts.png import render
 
@@ -90,7 +92,7 @@ def _draw_employee(db_path: str, settings: Any, employee_id: str) -> bytes | Non
     return _draw_with(_reader(db_path), settings, employee_id)
 
 
-def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float = 60.0) -> bytes | None:
+def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float = CHART_TIMEOUT) -> bytes | None:
     """The employee's chart (None where the grid cannot draw one), read and drawn in the chart process.
 
     Blocks: call it from a worker thread. If the chart process cannot run, both are done here.
@@ -112,7 +114,7 @@ def draw_for(db_path: Path, settings: Any, employee_id: str, *, timeout: float =
 
 
 async def draw_awaited(db_path: str | Path, settings: Any, employee_id: str, *,
-                       timeout: float = 60.0) -> bytes | None:
+                       timeout: float = CHART_TIMEOUT) -> bytes | None:
     """draw_for for asyncio callers: the chart process's future awaited without holding a thread (a
     chart waiting in one, a second or more on a busy machine, held one of the default pool's few
     threads, which every store, claim and lookup of the service also needs). Drawn in a thread here

@@ -128,9 +128,9 @@ async def test_a_store_that_fails_answers_451_so_the_sender_keeps_the_message(li
 def test_addresses_in_mail_and_rcpt_are_read_as_aiosmtpd_reads_them():
     from aiosmtpd.smtp import SMTP
 
-    from bot.channels.email.smtp_in import _Server
+    from bot.channels.email.smtp_in import PlainAddressSMTP
 
-    ours, theirs = _Server(object()), SMTP(object())
+    ours, theirs = PlainAddressSMTP(object()), SMTP(object())
     for arg in ["<alice@microsoft.com>", "<a.b+tag@ex-ample.com> SIZE=1234 BODY=8BITMIME", "<a@b.c>\t X=1",
                 "<>", '<"a b"@c.d>', "<a..b@c.d>", "<a@[1.2.3.4]>", "<@route:a@b.c>", "a@b.c", "<a@b.c> (note) X",
                 "<a@b.c>x", "<é@b.c>", "<" + "x" * 70 + "@b.c>"]:

@@ -19,8 +19,6 @@ from bot.channels.email.worker import EmailDeliveryWorker
 from bot.db import Connections
 from bot.serve import ServeContext, WorkerComponent
 
-CHART_TIMEOUT = 60.0       # seconds an estimate's reply waits for its chart (as pool.draw_for)
-
 
 @dataclass
 class Gateway:
@@ -67,7 +65,7 @@ def build_gateway(context: ServeContext) -> Gateway:
     async def chart_ahead(employee_id: str) -> bytes | None:
         from bot.charts import pool
 
-        return await pool.draw_awaited(connections.path, context.settings, employee_id, timeout=CHART_TIMEOUT)
+        return await pool.draw_awaited(connections.path, context.settings, employee_id)
 
     adapter = EmailAdapter(connections, config, ids=local.ids, texts=local.texts, titles=title,
                            staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,

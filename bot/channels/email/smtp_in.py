@@ -39,7 +39,7 @@ _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_ADDRESS = re.compile(rf"<({_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>[ \t]*(?=[^ \t(]|$)")
 
 
-class _Server(SMTP):
+class PlainAddressSMTP(SMTP):
     """aiosmtpd's SMTP with a fast path for plain addresses (anything else goes to aiosmtpd's own parser)."""
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
@@ -165,7 +165,7 @@ class SmtpListener:
         self.server: asyncio.base_events.Server | None = None
 
     def factory(self) -> SMTP:
-        return _Server(self.handler, data_size_limit=self.config.max_bytes, enable_SMTPUTF8=True,
+        return PlainAddressSMTP(self.handler, data_size_limit=self.config.max_bytes, enable_SMTPUTF8=True,
                     hostname=self.config.hostname, ident=IDENT, timeout=300)
 
     async def start(self) -> asyncio.base_events.Server:

@@ -25,7 +25,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
-from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, Sent
+from bot.delivery import DeliveryResult, DeliveryWorker, RetryAfter, guarded
 from bot.outbox import OutboxRow
 
 log = logging.getLogger("sotp.delivery")
@@ -39,14 +39,13 @@ class EmailDeliveryWorker(DeliveryWorker):
         self._event = woken = asyncio.Event()          # wake(): rows were enqueued
         room = asyncio.Event()                         # rows finished: there is room to claim more
         gate = asyncio.Semaphore(self.concurrency)
-        in_flight: set[asyncio.Task[None]] = set()
-        claims: dict[asyncio.Task[None], datetime] = {}   # each row in flight: when its claim runs out
+        # Each row in flight (its task) and when its claim runs out.
+        in_flight: dict[asyncio.Task[None], datetime] = {}
         refill = max(1, self.batch // 4)
         more = True                                    # rows may be due (a claim that came back empty: no)
 
         def finished(task: asyncio.Task[None]) -> None:
-            in_flight.discard(task)
-            claims.pop(task, None)
+            in_flight.pop(task, None)
             if self.batch - len(in_flight) >= refill:
                 room.set()
 
@@ -54,7 +53,7 @@ class EmailDeliveryWorker(DeliveryWorker):
             """No claim while one of our own rows in flight has run out of its claim: the claim would
             take that row again, and it would be sent twice (a slow relay holds rows past their lease)."""
             now = self.clock()
-            return all(until > now for until in claims.values())
+            return all(until > now for until in in_flight.values())
 
         log.info("delivery worker started channel=%s (prepared ahead)", self.channel)
         try:
@@ -74,8 +73,7 @@ class EmailDeliveryWorker(DeliveryWorker):
                         more = False
                     for row in rows:
                         task = asyncio.ensure_future(self._through(row, gate))
-                        in_flight.add(task)
-                        claims[task] = row.claimed_until or now + self.lease
+                        in_flight[task] = row.claimed_until or now + self.lease
                         task.add_done_callback(finished)
                     if more:
                         continue
@@ -104,27 +102,12 @@ class EmailDeliveryWorker(DeliveryWorker):
         """Prepare the row (no slot held), then send it and record the result in a slot."""
         adapter: Any = self.adapter
         try:
-            try:
-                prepared = await adapter.prepare_ahead(row)
-            except Exception as exc:     # as attempt(): a bug or a database error is a retry later
-                log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", self.channel, row.id, row.key,
-                            type(exc).__name__, exc)
-                prepared = RetryAfter(f"{type(exc).__name__}: {exc}")
+            prepared = await guarded(lambda: adapter.prepare_ahead(row), row, self.channel)
             async with gate:
-                result: DeliveryResult
-                if isinstance(prepared, RetryAfter):
-                    result = prepared
-                else:
-                    try:
-                        result = await adapter.send_prepared(row, prepared)
-                    except Exception as exc:
-                        log.warning("delivery raised channel=%s row=%d key=%s: %s: %s", self.channel, row.id,
-                                    row.key, type(exc).__name__, exc)
-                        result = RetryAfter(f"{type(exc).__name__}: {exc}")
-                if isinstance(result, Sent):
-                    await self._marks.submit((row, result))
-                else:
-                    await asyncio.to_thread(self._record, row, result)
+                result: DeliveryResult = (prepared if isinstance(prepared, RetryAfter) else
+                                          await guarded(lambda: adapter.send_prepared(row, prepared), row,
+                                                        self.channel))
+                await self._settle(row, result)
         except Exception as exc:   # recording failed (the database): the claim expires and the row is sent again
             self.last_error = f"{type(exc).__name__}: {exc}"
             log.error("delivery worker channel=%s row=%d: %s", self.channel, row.id, self.last_error)

@@ -47,7 +47,6 @@ PERMANENT = frozenset({
 # Why an ephemeral message could not be shown in the channel: the asker's DM gets it instead.
 EPHEMERAL_ELSEWHERE = frozenset({"channel_not_found", "not_in_channel", "user_not_in_channel", "is_archived"})
 RESPONSE_URL_LIFETIME = timedelta(minutes=25)   # Slack keeps a response_url for 30 minutes
-CHART_TIMEOUT = 60.0
 PERSONAL_INTENTS = frozenset({"estimate", "eligibility", "election"})
 
 
@@ -208,8 +207,7 @@ class SlackAdapter:
     async def _draw(self, employee_id: str) -> bytes | None:
         from bot.charts import pool
 
-        return await pool.draw_awaited(self.deps.connections.path, self.deps.settings, employee_id,
-                                       timeout=CHART_TIMEOUT)
+        return await pool.draw_awaited(self.deps.connections.path, self.deps.settings, employee_id)
 
     async def _dm_of(self, user_id: str, conversation: str | None) -> str:
         """The DM channel id (a file needs one: a user id will not do), opened once if not known yet."""

@@ -48,8 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--employees", type=int, default=2000, help="size of the scratch population (default 2000)")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds to wait for the last reply after the last question (default 120)")
-    parser.add_argument("--processor-process", action="store_true",
-                        help="run the inbound processor in a process of its own ([email] processor_process)")
+    parser.add_argument("--processor-in-service", action="store_true",
+                        help="run the inbound processor in the gateway's own process ([email] processor_process "
+                             "= false), not in the process of its own the service starts by default")
     parser.set_defaults(func=run)
 
 
@@ -170,8 +171,9 @@ async def measure(args: argparse.Namespace, folder: Path, start: Spawn = spawn, 
     senders = [r[0] for r in db.conn.execute("SELECT email FROM employees ORDER BY employee_id LIMIT 50")]
     db.close()
     config = folder / "bench.toml"
-    apart = "true" if getattr(args, "processor_process", False) else "false"
-    config.write_text(f'[email]\nauto_reply_limit = {args.messages + 2}\nprocessor_process = {apart}\n'
+    # The service's own default ([email] processor_process) unless told to keep the processor in it.
+    apart = "processor_process = false\n" if getattr(args, "processor_in_service", False) else ""
+    config.write_text(f'[email]\nauto_reply_limit = {args.messages + 2}\n{apart}'
                       f'[serve]\nstate_dir = "{folder}"\nlog_level = "WARNING"\n' + config_extra)
     sink = _Sink()
     loop = asyncio.get_running_loop()

@@ -179,7 +179,8 @@ def _toml(value: Any) -> str:
 
 def config_file(folder: Path, **email_settings: Any) -> Path:
     """A deployment's TOML file with an [email] section (short timeouts for the tests)."""
-    values = {"relay_timeout": 2, "delivery_lease": 5, **email_settings}
+    # The processor stays in the test's process unless a test asks for a process of its own.
+    values = {"relay_timeout": 2, "delivery_lease": 5, "processor_process": False, **email_settings}
     lines = ["[email]"] + [f"{k} = {_toml(v)}" for k, v in values.items()]
     lines += ["[serve]", f'state_dir = "{folder / "state"}"']
     path = folder / "sotp.toml"

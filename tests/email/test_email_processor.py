@@ -116,7 +116,7 @@ def test_the_defaults_are_the_issues():
         "127.0.0.1:2525", "127.0.0.1:2526", "compchng@microsoft.com")
     assert (config.max_bytes, config.auto_reply_limit, config.accept) == (
         10 * 1024 * 1024, 5, frozenset({"compchng@microsoft.com"}))
-    assert config.processor_process is False
+    assert config.processor_process is True
 
 
 @pytest.mark.parametrize("section, message", [

@@ -49,11 +49,11 @@ def test_sotp_bench_slack_reports_throughput_and_latency():
     assert result["events_per_second"] > 0
 
 
-def test_the_turn_process_is_off_unless_the_config_turns_it_on(tmp_path):
-    assert slack_settings(load_settings(), None, ENV).turn_process is False
-    on = tmp_path / "on.toml"
-    on.write_text("[slack]\nturn_process = true\n")
-    assert slack_settings(load_settings(on), None, ENV).turn_process is True
+def test_the_turn_process_is_on_unless_the_config_turns_it_off(tmp_path):
+    assert slack_settings(load_settings(), None, ENV).turn_process is True
+    off = tmp_path / "off.toml"
+    off.write_text("[slack]\nturn_process = false\n")
+    assert slack_settings(load_settings(off), None, ENV).turn_process is False
 
 
 def test_a_turn_process_setting_that_is_not_true_or_false_is_refused_by_name(tmp_path):

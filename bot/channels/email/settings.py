@@ -49,7 +49,7 @@ class EmailSettings:
     message_id_secret: str = field(repr=False)
     subject_tag: str
     hostname: str
-    processor_process: bool = False      # the inbound processor in a spawned process (processproc.py)
+    processor_process: bool = True       # the inbound processor in a spawned process (processproc.py)
 
 
 def parse_host_port(value: str, name: str) -> HostPort:
@@ -164,5 +164,5 @@ def email_settings(settings: Settings, args: argparse.Namespace | None = None) -
         message_id_secret=str(section.get("message_id_secret", "")),
         subject_tag=tag,
         hostname=str(section.get("hostname", "")).strip() or "localhost",
-        processor_process=config_flag(section, "email", "processor_process", False),
+        processor_process=config_flag(section, "email", "processor_process", True),
     )

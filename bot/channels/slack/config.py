@@ -34,7 +34,7 @@ class SlackSettings:
     calls_per_second: float = 10.0        # 0 = no limit
     burst: int = 20
     delivery_concurrency: int = 8
-    turn_process: bool = False            # the core's turns in a spawned process (turnproc.py)
+    turn_process: bool = True             # the core's turns in a spawned process (turnproc.py)
     identity_ttl_hours: float = 24.0
     watchdog_seconds: float = 30.0
     notice_url: str = "https://stock"
@@ -101,7 +101,7 @@ def slack_settings(settings: Settings, args: argparse.Namespace | None = None,
         staff_channel=staff_channel, staff=_ids(raw.get("staff", []), "slack.staff"),
         calls_per_second=_number(raw, "calls_per_second", float, 0), burst=_number(raw, "burst", int, 1),
         delivery_concurrency=_number(raw, "delivery_concurrency", int, 1),
-        turn_process=config_flag(raw, "slack", "turn_process", False),
+        turn_process=config_flag(raw, "slack", "turn_process", True),
         identity_ttl_hours=_number(raw, "identity_ttl_hours", float, 0),
         watchdog_seconds=_number(raw, "watchdog_seconds", float, 0.1),
         notice_url=str(raw.get("notice_url") or ""), tool_url=str(raw.get("tool_url") or ""),

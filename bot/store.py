@@ -344,7 +344,6 @@ _GRANTS_OF_SELECT = f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date,
 _PEOPLE: dict[str, tuple[Employee, tuple[Grant, ...]]] = {}
 _PEOPLE_CACHE_LIMIT = 20_000
 _LEVEL = EMPLOYEE_COLUMNS.index("level")
-_INTEGER_FIELDS = (5, 6, 7, 9)   # granted, exercised, cancelled, multi_year_grant in a JSON grant
 _by_date_and_number = itemgetter(1, 0)   # a JSON grant's (grant_date, grant_number): estimate order
 
 
@@ -358,16 +357,17 @@ def _person_records(db: Database, text: str) -> tuple[Employee, tuple[Grant, ...
         # REAL to 15 digits, so such a person is read as the values SQLite stores.
         found = _employee(db.conn.execute(_EMPLOYEE_OF_SELECT, (person[0],)).fetchone())
     eid = found.employee_id
-    if any(type(v[i]) is not int for v in values for i in _INTEGER_FIELDS):
-        # The same for a REAL in a grant's INTEGER column.
-        return found, tuple(_grant(r) for r in db.conn.execute(_GRANTS_OF_SELECT, (eid,)))
     # ISO dates and BINARY-collated text sort in Python as in SQLite's ORDER BY grant_date, grant_number.
     values.sort(key=_by_date_and_number)
     make, day, dec = _make_grant, _day, _dec
-    return found, tuple([make(eid, number, day(granted_on), kind, plan, dec(price), granted, exercised, cancelled,
-                              day(expires), bool(myg))
-                         for number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg
-                         in values])
+    grants: list[Grant] = []
+    for number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg in values:
+        if not type(granted) is type(exercised) is type(cancelled) is type(myg) is int:
+            # The same for a REAL in a grant's INTEGER column.
+            return found, tuple(_grant(r) for r in db.conn.execute(_GRANTS_OF_SELECT, (eid,)))
+        grants.append(make(eid, number, day(granted_on), kind, plan, dec(price), granted, exercised, cancelled,
+                           day(expires), bool(myg)))
+    return found, tuple(grants)
 
 
 def employee_with_grants(db: Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:

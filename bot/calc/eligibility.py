@@ -126,14 +126,17 @@ def employee_eligibility(employee: Employee, grants: Sequence[Grant]) -> Employe
         if grant.employee_id != eid:
             raise CalcError(f"grant {grant.grant_number} belongs to employee {grant.employee_id}, "
                             f"not {employee.employee_id}")
-        if is_eligible_option(grant):   # grant_eligibility's first case, without the call
+        # grant_eligibility(grant), without the calls
+        if is_eligible_option(grant):
             verdicts.append(_make_grant_eligibility(grant, True, ()))
             options += grant.granted - grant.exercised - grant.cancelled
             continue
-        verdict = grant_eligibility(grant)
-        if verdict.eligible:
-            options += grant.granted - grant.exercised - grant.cancelled
-        verdicts.append(verdict)
+        outstanding = grant.granted - grant.exercised - grant.cancelled
+        reasons = _grant_reasons(grant.plan, grant.grant_type, grant.exercise_price, grant.expiration_date,
+                                 outstanding <= 0)
+        verdicts.append(_make_grant_eligibility(grant, not reasons, reasons))
+        if not reasons:
+            options += outstanding
     reasons = employee_rule_reasons(employee)
     if not options:   # an Eligible Option has options outstanding
         reasons = (*reasons, "holds no Eligible Options")

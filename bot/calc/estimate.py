@@ -133,14 +133,15 @@ def _cents_table(acps: tuple[Decimal, ...],
     The same cents as _sum_of_payments() (CentsRow says why); None when a holding has no
     row or too many options for integers to be provably the same.
     """
-    totals = [0] * len(acps)
+    totals: list[int] | None = None
     for row, options in held:
         if row is None:
             return None
-        added = row.add_cents(totals, options)
-        if added is None:
+        totals = row.add_cents(totals, options)
+        if totals is None:
             return None
-        totals = added
+    if totals is None:
+        totals = [0] * len(acps)
     # CALC_CONTEXT.scaleb(t, -2) is Decimal(t).scaleb(-2) inside calc_context(), without entering it.
     scaleb = CALC_CONTEXT.scaleb
     return tuple(zip(acps, [scaleb(t, -2) for t in totals]))
@@ -255,6 +256,7 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     priced = grid.by_terms(acp, TABLE_PRICES)
     payments: list[GrantPayment] = []
     held: list[tuple[CentsRow | None, int]] = []
+    total = _ZERO
     with calc_context():
         for grant in eligible:
             options = grant.granted - grant.exercised - grant.cancelled
@@ -262,10 +264,10 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
                                     _UNPRICED)
             if price is None:   # raises SeriesMissing / PriceOutOfRange
                 price = _price(grid, grid.prices_at(acp), grant.series, acp)
-            payments.append(_make_grant_payment(grant, options, price,
-                                                (price * options).quantize(CENT, ROUND_HALF_UP)))
+            payment = (price * options).quantize(CENT, ROUND_HALF_UP)
+            payments.append(_make_grant_payment(grant, options, price, payment))
             held.append((row, options))
-        total = sum([p.payment for p in payments], _ZERO)
+            total += payment   # sum([p.payment for p in payments], _ZERO), added in the same order
     # A Series without a price at one of the table's ACPs: payment_table() raises what the per-price sums raise.
     table = _cents_table(TABLE_PRICES, held)
     if table is None:

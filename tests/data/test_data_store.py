@@ -85,12 +85,13 @@ def test_the_one_value_read_gives_what_the_plain_reads_give(db, write_csv):
     """employee_with_grants reads a person as one JSON value: whatever the columns hold (text JSON must
     escape, a REAL or text where an INTEGER belongs), its records are those of the plain row reads."""
     _load(db, write_csv)
-    db.conn.executemany(f"INSERT INTO employees ({', '.join(store.EMPLOYEE_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+    insert = "INSERT INTO {} ({}) VALUES ({})".format
+    db.conn.executemany(insert("employees", ", ".join(store.EMPLOYEE_COLUMNS), ", ".join("?" * 8)), [
         ("E000010", 'Zoë "Q" O\\Brien\n\t\u2028', "z@example.com", None, "United States", 62.0, "employee", "active"),
         ("E000011", "Ann Lee", "a@example.com", "", "United States", 62.5, "employee", "active"),
         ("E000012", "Bo Chan", "b@example.com", "U0BO", "United States", "63", "employee", "leave"),
     ])
-    db.conn.executemany(f"INSERT INTO grants ({', '.join(store.GRANT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+    db.conn.executemany(insert("grants", ", ".join(store.GRANT_COLUMNS), ", ".join("?" * 11)), [
         ("E000010", "0002", "2000-07-03", "NSO", "1991", "40.00", 100, 0, 0, "2010-07-02", 1),
         ("E000010", "0010", "1999-07-06", "NSO", "1991", "42.9063", 200, 0, 0, "2006-07-05", 0),
         ("E000010", "0009", "1999-07-06", "ISO", "2001", "33.0000", 300, 1, 2, "2006-07-05", 0),

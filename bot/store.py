@@ -16,10 +16,11 @@ import re
 import time
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from bot.calc.records import Employee, Grant, GridPoint, SeriesKey
+from bot.calc.records import Employee, Grant, GridPoint, SeriesKey, positional_constructor
 from bot.elections import ElectionRecord
 from bot.config import Settings, data_path
 from bot.db import Database, write_transaction
@@ -273,11 +274,13 @@ _EMPLOYEE_SELECT = f"SELECT {', '.join(EMPLOYEE_COLUMNS)} FROM employees"
 _GRANT_SELECT = f"SELECT {', '.join(GRANT_COLUMNS)} FROM grants"
 
 
+_make_employee = positional_constructor(Employee)
+_make_grant = positional_constructor(Grant)
+
+
 def _employee(row: Sequence[Any]) -> Employee:
-    return Employee(
-        employee_id=row[0], name=row[1], email=row[2], slack_user_id=row[3] or None,
-        country=row[4], level=int(row[5]), worker_type=row[6], status=row[7],
-    )
+    # employee_id, name, email, slack_user_id, country, level, worker_type, status
+    return _make_employee(row[0], row[1], row[2], row[3] or None, row[4], int(row[5]), row[6], row[7])
 
 
 # A population has few distinct prices and dates: parse each string once.
@@ -306,8 +309,8 @@ def _day(text: str) -> date:
 
 def _grant(row: Sequence[Any]) -> Grant:
     eid, number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg = row
-    return Grant(eid, number, _day(granted_on), kind, plan, _dec(price), granted, exercised, cancelled,
-                 _day(expires), bool(myg))
+    return _make_grant(eid, number, _day(granted_on), kind, plan, _dec(price), granted, exercised, cancelled,
+                       _day(expires), bool(myg))
 
 
 employee_from_row = _employee   # a row in EMPLOYEE_COLUMNS order, as stored or as an import reads it
@@ -319,54 +322,65 @@ def employee(db: Database, employee_id: str) -> Employee | None:
     return None if row is None else _employee(row)
 
 
-# The person and their grants in one row: the grants (after employee_id, the rest of GRANT_COLUMNS)
-# as one JSON array of arrays, in estimate order. One row of nine values instead of a row of
-# nineteen per grant: the read and the look-up below cost less than half of the join's.
+# The person and their grants in one value: a JSON array of the employee's columns and of their
+# grants (after employee_id, the rest of GRANT_COLUMNS, one array each). One column instead of nine:
+# Python's sqlite3 asks SQLite for each column's type, bytes and text, each under the connection's
+# mutex, and the employee's own columns were a third of the query. The grants come unordered (the
+# covering index gives them in its order, but nothing relies on it: they are sorted below).
 _GRANT_JSON_COLUMNS = GRANT_COLUMNS[1:]
 _PERSON_SELECT = (
-    f"SELECT {', '.join(EMPLOYEE_COLUMNS)}, "
-    f"(SELECT json_group_array(json_array({', '.join(_GRANT_JSON_COLUMNS)})) FROM "
-    f"(SELECT {', '.join(_GRANT_JSON_COLUMNS)} FROM grants WHERE employee_id = ?1 "
-    "ORDER BY grant_date, grant_number)) "
+    f"SELECT '[' || json_array({', '.join(EMPLOYEE_COLUMNS)}) || ',' || "
+    f"(SELECT json_group_array(json_array({', '.join(_GRANT_JSON_COLUMNS)})) FROM grants "
+    "WHERE employee_id = ?1) || ']' "
     "FROM employees WHERE employee_id = ?1"
 )
+_EMPLOYEE_OF_SELECT = f"{_EMPLOYEE_SELECT} WHERE employee_id = ?"
 _GRANTS_OF_SELECT = f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date, grant_number"
 
 # Records are immutable, so a row read again gives the records built the first time: building
 # the Employee and its Grants (eleven fields, two parsed) cost more than the query. Keyed on the
-# row's values exactly as read, so a changed employee or grant is a new key and can never give an
-# old record.
-_PEOPLE: dict[tuple[Any, ...], tuple[Employee, tuple[Grant, ...]]] = {}
+# text exactly as read, so a changed employee or grant is a new key and can never give an old
+# record.
+_PEOPLE: dict[str, tuple[Employee, tuple[Grant, ...]]] = {}
 _PEOPLE_CACHE_LIMIT = 20_000
-_N_EMPLOYEE = len(EMPLOYEE_COLUMNS)
-_INTEGER_FIELDS = (5, 6, 7, 9)   # granted, exercised, cancelled, multi_year_grant in a JSON grant
+_LEVEL = EMPLOYEE_COLUMNS.index("level")
+_by_date_and_number = itemgetter(1, 0)   # a JSON grant's (grant_date, grant_number): estimate order
 
 
-def _person_records(db: Database, row: tuple[Any, ...]) -> tuple[Employee, tuple[Grant, ...]]:
-    """The records of one _PERSON_SELECT row (a cache miss)."""
-    found = _employee(row[:_N_EMPLOYEE])
+def _person_records(db: Database, text: str) -> tuple[Employee, tuple[Grant, ...]]:
+    """The records of one _PERSON_SELECT value (a cache miss)."""
+    person, values = json.loads(text)
+    if type(person[_LEVEL]) is int:
+        found = _employee(person)
+    else:
+        # Not an INTEGER in the level column (never written by the importers): JSON would print a
+        # REAL to 15 digits, so such a person is read as the values SQLite stores.
+        found = _employee(db.conn.execute(_EMPLOYEE_OF_SELECT, (person[0],)).fetchone())
     eid = found.employee_id
-    values = json.loads(row[_N_EMPLOYEE])
-    if any(type(v[i]) is not int for v in values for i in _INTEGER_FIELDS):
-        # A REAL in an INTEGER column (never written by the importers): JSON would print it to
-        # 15 digits, so such a person's grants are read as the values SQLite stores.
-        return found, tuple(_grant(r) for r in db.conn.execute(_GRANTS_OF_SELECT, (eid,)))
-    # json_group_array keeps the subquery's order; sorting again costs nothing and does not rely on it
-    # (ISO dates and BINARY-collated text sort in Python as in SQLite).
-    values.sort(key=lambda v: (v[1], v[0]))
-    return found, tuple(_grant((eid, *v)) for v in values)
+    # ISO dates and BINARY-collated text sort in Python as in SQLite's ORDER BY grant_date, grant_number.
+    values.sort(key=_by_date_and_number)
+    make, day, dec = _make_grant, _day, _dec
+    grants: list[Grant] = []
+    for number, granted_on, kind, plan, price, granted, exercised, cancelled, expires, myg in values:
+        if not type(granted) is type(exercised) is type(cancelled) is type(myg) is int:
+            # The same for a REAL in a grant's INTEGER column.
+            return found, tuple(_grant(r) for r in db.conn.execute(_GRANTS_OF_SELECT, (eid,)))
+        grants.append(make(eid, number, day(granted_on), kind, plan, dec(price), granted, exercised, cancelled,
+                           day(expires), bool(myg)))
+    return found, tuple(grants)
 
 
 def employee_with_grants(db: Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:
-    """An employee and their grants in one query of one row (the hot path of single estimates)."""
+    """An employee and their grants in one query of one value (the hot path of single estimates)."""
     row = db.conn.execute(_PERSON_SELECT, (employee_id,)).fetchone()
     if row is None:
         return None
-    found = _PEOPLE.get(row)
+    text = row[0]
+    found = _PEOPLE.get(text)
     if found is None:
         if len(_PEOPLE) >= _PEOPLE_CACHE_LIMIT:
             _PEOPLE.clear()
-        found = _PEOPLE[row] = _person_records(db, row)
+        found = _PEOPLE[text] = _person_records(db, text)
     return found[0], list(found[1])
 
 

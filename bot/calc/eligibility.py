@@ -15,7 +15,7 @@ from typing import Sequence
 
 from bot import countries
 from bot.calc.errors import CalcError
-from bot.calc.records import Employee, Grant, format_price
+from bot.calc.records import Employee, Grant, format_price, positional_constructor
 
 # Notice s1 "Eligible Options", items 3-5.
 ELIGIBLE_PLANS: frozenset[str] = frozenset({"1991", "2001", "visio", "sar1997"})
@@ -55,6 +55,10 @@ class EmployeeEligibility:
     eligible_options: int             # outstanding options of the grants that are Eligible Options
 
 
+_make_grant_eligibility = positional_constructor(GrantEligibility)
+_make_employee_eligibility = positional_constructor(EmployeeEligibility)
+
+
 def is_eligible_option(grant: Grant) -> bool:
     """The same rules as grant_eligibility without building reasons: the hot path of totals."""
     return (
@@ -68,10 +72,10 @@ def is_eligible_option(grant: Grant) -> bool:
 def grant_eligibility(grant: Grant) -> GrantEligibility:
     """Whether one grant is an Eligible Option, with a readable reason for each failing rule."""
     if is_eligible_option(grant):
-        return GrantEligibility(grant, True, ())
+        return _make_grant_eligibility(grant, True, ())
     reasons = _grant_reasons(grant.plan, grant.grant_type, grant.exercise_price, grant.expiration_date,
                              grant.outstanding <= 0)
-    return GrantEligibility(grant, not reasons, reasons)
+    return _make_grant_eligibility(grant, not reasons, reasons)
 
 
 @lru_cache(maxsize=4096)
@@ -122,11 +126,18 @@ def employee_eligibility(employee: Employee, grants: Sequence[Grant]) -> Employe
         if grant.employee_id != eid:
             raise CalcError(f"grant {grant.grant_number} belongs to employee {grant.employee_id}, "
                             f"not {employee.employee_id}")
-        verdict = grant_eligibility(grant)
-        if verdict.eligible:
+        # grant_eligibility(grant), without the calls
+        if is_eligible_option(grant):
+            verdicts.append(_make_grant_eligibility(grant, True, ()))
             options += grant.granted - grant.exercised - grant.cancelled
-        verdicts.append(verdict)
+            continue
+        outstanding = grant.granted - grant.exercised - grant.cancelled
+        reasons = _grant_reasons(grant.plan, grant.grant_type, grant.exercise_price, grant.expiration_date,
+                                 outstanding <= 0)
+        verdicts.append(_make_grant_eligibility(grant, not reasons, reasons))
+        if not reasons:
+            options += outstanding
     reasons = employee_rule_reasons(employee)
     if not options:   # an Eligible Option has options outstanding
         reasons = (*reasons, "holds no Eligible Options")
-    return EmployeeEligibility(employee, not reasons, reasons, tuple(verdicts), options)
+    return _make_employee_eligibility(employee, not reasons, reasons, tuple(verdicts), options)

@@ -20,9 +20,9 @@ from bot.calc.calendar import ProgramCalendar
 from bot.calc.eligibility import EmployeeEligibility, employee_eligibility, is_eligible_option
 from bot.calc.errors import CalcError, NotEligible, PriceOutOfRange, ProgramTerminated, SeriesMissing
 from bot.calc.interest import contingent_interest
-from bot.calc.money import CENT, calc_context
+from bot.calc.money import CALC_CONTEXT, CENT, calc_context
 from bot.calc.pricing import CentsRow, PricingGrid, validate_assumed_acp
-from bot.calc.records import Employee, Grant, SeriesKey, format_price
+from bot.calc.records import Employee, Grant, SeriesKey, format_price, positional_constructor
 from bot.calc.schedule import Installment, RateTable, payout_schedule
 
 # Tool Step 2: "Assumed Average Closing Price $23 $24 ... $31".
@@ -97,6 +97,11 @@ class CalcContext:
     assumed_interest_rate: Decimal
 
 
+_make_grant_payment = positional_constructor(GrantPayment)
+_make_estimate = positional_constructor(Estimate)
+_make_installment = positional_constructor(Installment)
+
+
 def _price(grid: PricingGrid, prices: Mapping[SeriesKey, Decimal | None], series: SeriesKey,
            acp: Decimal) -> Decimal:
     try:
@@ -128,16 +133,18 @@ def _cents_table(acps: tuple[Decimal, ...],
     The same cents as _sum_of_payments() (CentsRow says why); None when a holding has no
     row or too many options for integers to be provably the same.
     """
-    totals = [0] * len(acps)
+    totals: list[int] | None = None
     for row, options in held:
         if row is None:
             return None
-        added = row.add_cents(totals, options)
-        if added is None:
+        totals = row.add_cents(totals, options)
+        if totals is None:
             return None
-        totals = added
-    with calc_context():
-        return tuple(zip(acps, [Decimal(t).scaleb(-2) for t in totals]))
+    if totals is None:
+        totals = [0] * len(acps)
+    # CALC_CONTEXT.scaleb(t, -2) is Decimal(t).scaleb(-2) inside calc_context(), without entering it.
+    scaleb = CALC_CONTEXT.scaleb
+    return tuple(zip(acps, [scaleb(t, -2) for t in totals]))
 
 
 def payment_table(holdings: Sequence[tuple[SeriesKey, int]], acps: tuple[Decimal, ...],
@@ -230,7 +237,7 @@ def eligible_holding(employee: Employee, grants: Sequence[Grant],
     country = countries.resolve(employee.country)
     if country is None:  # eligibility already says so; kept for the type checker
         raise CalcError(f"country {employee.country!r} is not one the Notice names")
-    return eligibility, country, sorted((v.grant for v in eligibility.grants if v.eligible), key=_grant_order)
+    return eligibility, country, sorted([v.grant for v in eligibility.grants if v.eligible], key=_grant_order)
 
 
 def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: CalcContext) -> Estimate:
@@ -249,6 +256,7 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     priced = grid.by_terms(acp, TABLE_PRICES)
     payments: list[GrantPayment] = []
     held: list[tuple[CentsRow | None, int]] = []
+    total = _ZERO
     with calc_context():
         for grant in eligible:
             options = grant.granted - grant.exercised - grant.cancelled
@@ -256,9 +264,10 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
                                     _UNPRICED)
             if price is None:   # raises SeriesMissing / PriceOutOfRange
                 price = _price(grid, grid.prices_at(acp), grant.series, acp)
-            payments.append(GrantPayment(grant, options, price, (price * options).quantize(CENT, ROUND_HALF_UP)))
+            payment = (price * options).quantize(CENT, ROUND_HALF_UP)
+            payments.append(_make_grant_payment(grant, options, price, payment))
             held.append((row, options))
-        total = sum([p.payment for p in payments], _ZERO)
+            total += payment   # sum([p.payment for p in payments], _ZERO), added in the same order
     # A Series without a price at one of the table's ACPs: payment_table() raises what the per-price sums raise.
     table = _cents_table(TABLE_PRICES, held)
     if table is None:
@@ -268,7 +277,7 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     ruling = _ruling_for(ctx.rulings, country.name) if country.payment_group == "ruling" else DEFAULT_RULING
     installments, schedule_notes = payout_schedule(total, country, employee.level, calendar, ctx.rates, ruling)
     schedule = tuple(
-        inst if inst.kind == "initial" else Installment(
+        inst if inst.kind == "initial" else _make_installment(
             inst.kind, inst.employed_through, inst.expected_by, inst.amount,
             contingent_interest(inst.amount, calendar.jpm_payment_date, inst.employed_through,
                                 ctx.assumed_interest_rate).interest)
@@ -279,14 +288,7 @@ def estimate(employee: Employee, grants: Sequence[Grant], acp: Decimal, ctx: Cal
     if len(schedule) > 1:
         notes.extend(_interest_notes(ctx.assumed_interest_rate, calendar.jpm_payment_date,
                                      tuple(inst.employed_through for inst in schedule[1:])))
-    return Estimate(
-        employee_id=employee.employee_id,
-        average_closing_price=acp,
-        illustrative=ctx.grid.illustrative,
-        grants=tuple(payments),
-        total_payment=total,
-        schedule=schedule,
-        table=table,
-        notes=tuple(notes),
-        eligibility=eligibility,
-    )
+    # Estimate(employee_id, average_closing_price, illustrative, grants, total_payment, schedule, table,
+    # notes, eligibility), its slots set directly
+    return _make_estimate(employee.employee_id, acp, ctx.grid.illustrative, tuple(payments), total, schedule,
+                          table, tuple(notes), eligibility)

@@ -29,6 +29,7 @@ from typing import Mapping
 from bot.calc.calendar import add_months
 from bot.calc.errors import CalcError
 from bot.calc.money import calc_context, cents
+from bot.calc.records import positional_constructor
 
 DAYS_IN_YEAR = Decimal(365)
 
@@ -47,6 +48,9 @@ class InterestResult:
     interest: Decimal        # the Contingent Interest Payment, half-up to cents
     final_balance: Decimal   # principal + interest
     periods: int
+
+
+_make_interest_result = positional_constructor(InterestResult)
 
 
 class MonthlyRates:
@@ -122,7 +126,7 @@ def contingent_interest(principal: Decimal, start: date, end: date,
         interest = _exact_interest(principal, rate, periods)
     if interest is None:
         interest = iterated_interest(principal, periods, rate)
-    return InterestResult(interest=interest, final_balance=principal + interest, periods=len(periods))
+    return _make_interest_result(interest, principal + interest, len(periods))
 
 
 def iterated_interest(principal: Decimal, periods: tuple[tuple[date, int], ...],

@@ -56,11 +56,14 @@ class CentsRow:
         divisor = 10 ** (k - 2)
         return cls(scaled, divisor, divisor // 2, 10 ** max(0, _EXACT_DIGITS - digits))
 
-    def add_cents(self, totals: Sequence[int], options: int) -> list[int] | None:
-        """totals plus options x each price half-up to whole cents; None where integers might not be exact."""
+    def add_cents(self, totals: Sequence[int] | None, options: int) -> list[int] | None:
+        """totals (None: all zero) plus options x each price half-up to whole cents; None where integers
+        might not be exact."""
         if not 0 <= options < self.options_limit:
             return None
         divisor, half = self.divisor, self.half
+        if totals is None:   # a person's first holding: nothing to add to
+            return [(m * options + half) // divisor for m in self.scaled]
         return [t + (m * options + half) // divisor for t, m in zip(totals, self.scaled)]
 
 

@@ -16,6 +16,7 @@ from typing import Literal, Mapping
 from bot.calc.calendar import ProgramCalendar
 from bot.calc.errors import CalcError
 from bot.calc.money import CENT, calc_context, cents
+from bot.calc.records import positional_constructor
 from bot.countries import Country
 
 InstallmentKind = Literal["initial", "first_contingent", "second_contingent"]
@@ -83,6 +84,9 @@ class RateTable:
         return rate
 
 
+_make_installment = positional_constructor(Installment)
+
+
 def schedule_rule(country: Country, ruling: str) -> tuple[str, bool]:
     """Which schedule applies ("general" | "immediate" | "tax_rate") and whether acceleration is pending.
 
@@ -143,14 +147,14 @@ def payout_schedule(total: Decimal, country: Country, level: int, calendar: Prog
             parts = _halves(remainder)
 
     first_vest, second_vest = calendar.vesting_dates
-    installments = [Installment("initial", calendar.deadline_date, INITIAL_EXPECTED_BY, initial)]
+    installments = [_make_installment("initial", calendar.deadline_date, INITIAL_EXPECTED_BY, initial, None)]
     contingent_rows = (
         ("first_contingent", first_vest, FIRST_CONTINGENT_EXPECTED_BY),
         ("second_contingent", second_vest, SECOND_CONTINGENT_EXPECTED_BY),
     )
     for (kind, vests, expected_by), amount in zip(contingent_rows, parts):
         if amount >= CENT:
-            installments.append(Installment(kind, vests, expected_by, amount))  # type: ignore[arg-type]
+            installments.append(_make_installment(kind, vests, expected_by, amount, None))
 
     has_contingent = len(installments) > 1
     notes: list[str] = []

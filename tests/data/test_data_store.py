@@ -7,6 +7,7 @@ from decimal import Decimal
 from data_files import EMPLOYEES_HEADER, GRANTS_HEADER
 
 from bot import figures, store
+from bot.db import MMAP_BYTES
 from bot.imports import import_file
 
 
@@ -21,6 +22,7 @@ def _load(db, write_csv):
 
 def test_the_database_is_in_wal_mode_with_the_lookup_indexes(db):
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_BYTES
     indexes = {row[1] for row in db.conn.execute("SELECT * FROM sqlite_master WHERE type = 'index'")}
     assert {"idx_employees_email", "idx_employees_slack", "idx_grants_employee"} <= indexes
 
@@ -77,3 +79,29 @@ def test_eligible_employees_are_eligible_people_without_their_grants(db, write_c
                                         "E000005,0001,2000-07-03,NSO,2001,45.00,100,0,0,2010-07-02,0"))
     assert [e.employee_id for e in figures.eligible_employees(db)] == ["E000003", "E000005"]
     assert figures.eligible_employees(db) == [e for e, _ in figures.eligible_people(db)]
+
+
+def test_the_one_value_read_gives_what_the_plain_reads_give(db, write_csv):
+    """employee_with_grants reads a person as one JSON value: whatever the columns hold (text JSON must
+    escape, a REAL or text where an INTEGER belongs), its records are those of the plain row reads."""
+    _load(db, write_csv)
+    insert = "INSERT INTO {} ({}) VALUES ({})".format
+    db.conn.executemany(insert("employees", ", ".join(store.EMPLOYEE_COLUMNS), ", ".join("?" * 8)), [
+        ("E000010", 'Zoë "Q" O\\Brien\n\t\u2028', "z@example.com", None, "United States", 62.0, "employee", "active"),
+        ("E000011", "Ann Lee", "a@example.com", "", "United States", 62.5, "employee", "active"),
+        ("E000012", "Bo Chan", "b@example.com", "U0BO", "United States", "63", "employee", "leave"),
+    ])
+    db.conn.executemany(insert("grants", ", ".join(store.GRANT_COLUMNS), ", ".join("?" * 11)), [
+        ("E000010", "0002", "2000-07-03", "NSO", "1991", "40.00", 100, 0, 0, "2010-07-02", 1),
+        ("E000010", "0010", "1999-07-06", "NSO", "1991", "42.9063", 200, 0, 0, "2006-07-05", 0),
+        ("E000010", "0009", "1999-07-06", "ISO", "2001", "33.0000", 300, 1, 2, "2006-07-05", 0),
+        ("E000011", "0001", "2000-07-03", "NSO", "1991", "40.00", 100.5, 0, 0, "2010-07-02", 0),
+        ("E000012", "0001", "2000-07-03", "SAR", "sar1997", "35.5", 100, 0, 0, "2010-07-02", 0),
+    ])
+    for eid in ("E000001", "E000002", "E000010", "E000011", "E000012"):
+        for _ in range(2):   # the second read comes from the records of the first
+            employee, grants = store.employee_with_grants(db, eid)
+            assert employee == store.employee(db, eid)
+            assert grants == store.grants_for(db, eid)
+            assert [type(v) for v in (employee.level, *(g.granted for g in grants))] == \
+                [type(store.employee(db, eid).level), *(type(g.granted) for g in store.grants_for(db, eid))]

@@ -35,10 +35,7 @@ FILE_MODE = 0o600   # the database holds personal data: readable by its owner on
 # Reads map the file instead of copying each page into the connection's cache (PRAGMA mmap_size;
 # writes still go through the WAL, and a page newer in the WAL is read from there). A single
 # estimate's B-tree searches touch pages all over a 50 MB population: mapped, `sotp bench calc`
-# takes 3-8% less CPU per estimate with its read (interleaved runs). The price (SQLite's own
-# caveat): a disk that fails while a mapped page is read kills the process with SIGBUS rather than
-# raising an error. Every ledger and the outbox are built to survive a kill (tests/service/
-# test_kill9.py), so a restart resumes; set 0 here to trade the speed for the error instead.
+# takes 3-8% less CPU per estimate with its read (interleaved runs).
 MMAP_BYTES = 256 * 1024 * 1024
 _SAVEPOINT = "sotp_nested"
 

@@ -32,11 +32,6 @@ log = logging.getLogger("sotp.db")
 BUSY_TIMEOUT_MS = 2000
 WRITE_ATTEMPTS = 3
 FILE_MODE = 0o600   # the database holds personal data: readable by its owner only
-# Reads map the file instead of copying each page into the connection's cache (PRAGMA mmap_size;
-# writes still go through the WAL, and a page newer in the WAL is read from there). A single
-# estimate's B-tree searches touch pages all over a 50 MB population: mapped, `sotp bench calc`
-# takes 3-8% less CPU per estimate with its read (interleaved runs).
-MMAP_BYTES = 256 * 1024 * 1024
 _SAVEPOINT = "sotp_nested"
 
 
@@ -277,7 +272,6 @@ def connect(path: str | Path, *, create: bool = True, migrate: bool = True,
                                check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}").fetchall()
             if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
                 conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -316,7 +310,6 @@ def connect_read_only(path: str | Path, *,
                                check_same_thread=False)
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-            conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}").fetchall()
             version = int(conn.execute("PRAGMA user_version").fetchone()[0])
             db = Database(conn, busy_timeout_ms)
         except BaseException:

@@ -7,7 +7,6 @@ from decimal import Decimal
 from data_files import EMPLOYEES_HEADER, GRANTS_HEADER
 
 from bot import figures, store
-from bot.db import MMAP_BYTES
 from bot.imports import import_file
 
 
@@ -22,7 +21,6 @@ def _load(db, write_csv):
 
 def test_the_database_is_in_wal_mode_with_the_lookup_indexes(db):
     assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.conn.execute("PRAGMA mmap_size").fetchone()[0] == MMAP_BYTES
     indexes = {row[1] for row in db.conn.execute("SELECT * FROM sqlite_master WHERE type = 'index'")}
     assert {"idx_employees_email", "idx_employees_slack", "idx_grants_employee"} <= indexes
 

@@ -25,7 +25,7 @@ from email.utils import make_msgid
 from pathlib import Path
 from typing import Any, Callable
 
-from bot.benchmarks.procfs import load_average, tree_cpu
+from bot.benchmarks.procfs import load_average, stat_fields, tree_cpu
 from bot.channels.email.__main__ import free_port, spawn, wait_listening
 from bot.channels.email.parse import read_headers
 from bot.commands._common import CommandError, emit_json, json_parent
@@ -147,8 +147,7 @@ def _role(pid: str, gateway: int) -> str:
     if pid == str(gateway):
         return "gateway"
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        nice = int(stat[stat.rindex(")") + 2:].split()[16])
+        nice = int(stat_fields(pid)[16])
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
     except (OSError, ValueError, IndexError):
         return "other"

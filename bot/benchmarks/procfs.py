@@ -10,6 +10,12 @@ import os
 from pathlib import Path
 
 
+def stat_fields(pid: int | str) -> list[str]:
+    """/proc/PID/stat's fields after the command name (field 3, the state, first); raises OSError."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat[stat.rindex(")") + 2:].split()
+
+
 def tree_cpu(pid: int) -> dict[str, float]:
     """CPU seconds (user + system) of a process and each of its live descendants, by pid."""
     out: dict[str, float] = {}
@@ -18,8 +24,7 @@ def tree_cpu(pid: int) -> dict[str, float]:
     while todo:
         current = todo.pop()
         try:
-            stat = Path(f"/proc/{current}/stat").read_text()
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat_fields(current)
             out[str(current)] = (int(fields[11]) + int(fields[12])) / tick     # utime, stime
             for task in Path(f"/proc/{current}/task").iterdir():
                 todo.extend(int(c) for c in (task / "children").read_text().split())

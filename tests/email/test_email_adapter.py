@@ -194,7 +194,11 @@ async def test_a_chart_row_to_an_address_not_on_record_is_refused_and_nothing_is
 async def test_a_chart_row_to_the_address_on_record_is_sent_with_the_picture(db_path, relay, clock):
     chart_row(db_path, clock, ALICE)
     adapter = adapter_for(db_path, relay.port, clock)
-    adapter.chart = lambda employee_id: b"\x89PNG-for-" + employee_id.encode()
+
+    async def chart(employee_id: str) -> bytes:
+        return b"\x89PNG-for-" + employee_id.encode()
+
+    adapter.chart = chart
     _, result = await deliver_one(adapter, clock)
     assert isinstance(result, Sent)
     [part] = relay.received[0].message.iter_attachments()

@@ -108,15 +108,14 @@ class EmailAdapter:
 
     def __init__(self, connections: Connections, config: EmailSettings, *, ids: MessageIds, texts: EmailTexts,
                  titles: Callable[[str], str | None], staff_lead: str, clock: Callable[[], Any],
-                 chart: Callable[[str], bytes | None] | None = None,
-                 section_texts: Mapping[str, str] | None = None,
-                 chart_ahead: Callable[[str], Awaitable[bytes | None]] | None = None) -> None:
+                 chart: Callable[[str], Awaitable[bytes | None]] | None = None,
+                 section_texts: Mapping[str, str] | None = None) -> None:
         self.connections = connections
         self.section_texts = section_texts or {}   # id -> text: an email cites the sections it quotes
-        self.chart = chart            # employee id -> their Total Payment chart (PNG), drawn at send time
-        # The same chart awaited without holding a thread (the chart process's future): a chart waiting
-        # in a thread on a busy machine held one of the few that every claim and sent mark also needs.
-        self.chart_ahead = chart_ahead
+        # Employee id -> their Total Payment chart (PNG), drawn at send time and awaited without holding
+        # a thread (the chart process's future): a chart waiting in a thread on a busy machine held one
+        # of the few that every claim and sent mark also needs.
+        self.chart = chart
         self.config = config
         self.ids = ids
         self.texts = texts
@@ -169,15 +168,6 @@ class EmailAdapter:
                        texts=self.texts, titles=self.titles, now=self.clock(), thread=self._thread_for(row),
                        chart_png=chart_png, section_texts=self.section_texts)
 
-    def prepare(self, row: OutboxRow) -> EmailMessage | Failed:
-        """The message for a row, or why it must not be sent (runs in a worker thread: it reads the database)."""
-        checked = self._checked(row)
-        if isinstance(checked, Failed):
-            return checked
-        replies, wanted = checked
-        chart_png = self.chart(wanted) if wanted is not None and self.chart is not None else None
-        return self._composed(row, replies, chart_png)
-
     # ---------------------------------------------------------------- sending
     def _get_pool(self) -> asyncio.Queue[_Relay]:
         if self._pool is None:
@@ -191,16 +181,14 @@ class EmailAdapter:
 
     async def prepare_ahead(self, row: OutboxRow) -> Prepared | Failed:
         """The row's message and its bytes, made before a relay connection is taken (EmailDeliveryWorker
-        prepares rows while others are being sent). A chart is awaited from the chart process without
-        holding a thread, when the adapter has chart_ahead."""
+        prepares rows while others are being sent), or why it must not be sent. The bytes are made in the
+        composing thread, once, not on the event loop; a chart is awaited between the two steps."""
         loop = asyncio.get_running_loop()
-        if self.chart_ahead is None or self.chart is None:
-            return await loop.run_in_executor(self._composer(), self._prepare_flat, row)
         checked = await loop.run_in_executor(self._composer(), self._checked, row)
         if isinstance(checked, Failed):
             return checked
         replies, wanted = checked
-        chart_png = await self.chart_ahead(wanted) if wanted is not None else None
+        chart_png = await self.chart(wanted) if wanted is not None and self.chart is not None else None
         return await loop.run_in_executor(self._composer(), self._compose_flat, row, replies, chart_png)
 
     def _composer(self) -> ThreadPoolExecutor:
@@ -212,9 +200,8 @@ class EmailAdapter:
         return self._composing
 
     def _compose_flat(self, row: OutboxRow, replies: list[Any], chart_png: bytes | None) -> Prepared:
-        return self._flat(row, self._composed(row, replies, chart_png))
-
-    def _flat(self, row: OutboxRow, message: EmailMessage) -> Prepared:
+        """The message, and its bytes as send_message would make them (see compose.flatten)."""
+        message = self._composed(row, replies, chart_png)
         return message, flatten(message) if _ascii(self.config.mail_from, row.recipient) else None
 
     async def send_prepared(self, row: OutboxRow, prepared: Prepared | Failed) -> DeliveryResult:
@@ -230,14 +217,6 @@ class EmailAdapter:
         finally:
             relay.last_used = time.monotonic()
             pool.put_nowait(relay)
-
-    def _prepare_flat(self, row: OutboxRow) -> Prepared | Failed:
-        """prepare(), and the message's bytes as send_message would make them (see compose.flatten), so the
-        flattening is done in the worker thread and only once, not on the event loop."""
-        prepared = self.prepare(row)
-        if isinstance(prepared, Failed):
-            return prepared
-        return self._flat(row, prepared)
 
     async def _send(self, relay: _Relay, message: EmailMessage, row: OutboxRow, message_id: str,
                     flat: bytes | None = None) -> DeliveryResult:

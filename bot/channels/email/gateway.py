@@ -57,19 +57,14 @@ def build_gateway(context: ServeContext) -> Gateway:
     def title(section_id: str) -> str | None:
         return corpus[section_id].title if section_id in corpus else None
 
-    def chart(employee_id: str) -> bytes | None:
-        from bot.charts import png
-
-        return png.for_employee(connections.db(), context.settings, employee_id, separate_process=True)
-
-    async def chart_ahead(employee_id: str) -> bytes | None:
+    async def chart(employee_id: str) -> bytes | None:
         from bot.charts import pool
 
         return await pool.draw_awaited(connections.path, context.settings, employee_id)
 
     adapter = EmailAdapter(connections, config, ids=local.ids, texts=local.texts, titles=title,
                            staff_lead=conversation.t.text("staff.lead"), clock=context.clock, chart=chart,
-                           section_texts=section_texts(corpus), chart_ahead=chart_ahead)
+                           section_texts=section_texts(corpus))
     worker = EmailDeliveryWorker(connections, adapter, clock=context.clock,
                                  lease=timedelta(seconds=config.delivery_lease), concurrency=config.relay_connections)
     component = WorkerComponent(worker, context)      # registers worker.wake as the core's email waker

@@ -30,6 +30,21 @@ others is refused. Files are written 0600 in a 0700 folder, to a temporary file
 renamed over the old one, so a reader sees the old file or the new, never half.
 A cache that cannot be read, is corrupt or refused is rebuilt with a log line;
 it never stops the assistant.
+
+What was checked once is not checked again while nothing changed. Hashing every
+input file and the arrays' crc32 were about 40 ms of a one-shot `sotp ask`, paid
+on every start for the same answer. After a load that checked both, a small JSON
+note beside the cache (`<name>.checked`, 0600, written by a rename) keeps a
+digest of every input file's name, size and modification time (nanoseconds) with
+the key they hashed to, and the cache file's own inode, size and modification
+time. A later load whose inputs and file show exactly those stats takes the key
+from the note and leaves the arrays unchecked; any difference (an edited,
+added or removed file; the cache rebuilt or rewritten) means the full hash and
+the full check, as before. Python trusts its own bytecode on less (size and
+mtime in seconds). Files modified within the last few seconds are never noted,
+as git treats a "racily clean" file: a same-size edit in the same clock tick
+would otherwise look unchanged. The pickle itself is checked with sha256 on
+every load. The note is advisory: unreadable, not ours or damaged, it is ignored.
 """
 
 from __future__ import annotations
@@ -50,7 +65,7 @@ import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, Sequence, TypeVar
 
 import bot
 
@@ -67,6 +82,7 @@ ALIGN = 64             # where each out-of-band array starts: aligned for numpy,
 OUT_OF_BAND = 64 * 1024  # smaller arrays (thousands of them) stay in the pickle: a map pays off for large ones
 _OWN_PACKAGES = frozenset(p.name for p in INPUT_PACKAGES)
 _SKIPPED_DIRS = frozenset({"__pycache__"})
+RACY_SECONDS = 3.0     # files modified this recently are not noted as checked (see "What was checked once")
 
 
 class CacheRefused(Exception):
@@ -84,14 +100,8 @@ class Provenance:
     seconds: float     # time to load or to build
 
 
-def fingerprint(packages: Sequence[Path], *parts: str) -> str:
-    """sha256 over the given strings and every file (relative name and content) of the packages.
-
-    Names are joined as strings, not Path objects: building ~350 Paths was most of the time.
-    """
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode() + b"\0")
+def _input_files(packages: Sequence[Path]) -> Iterator[tuple[str, str]]:
+    """(name relative to the package's parent, full path) of every file the key hashes, in key order."""
     for package in packages:
         root = os.fspath(package)
         base = os.path.dirname(root)
@@ -101,11 +111,48 @@ def fingerprint(packages: Sequence[Path], *parts: str) -> str:
             for name in sorted(files):
                 if name.startswith(".") or name.endswith((".pyc", ".pyo")):
                     continue
-                with open(os.path.join(folder, name), "rb") as fh:
-                    data = fh.read()
-                digest.update(f"{relative}/{name}".encode() + b"\0")
-                digest.update(len(data).to_bytes(8, "big") + data)
+                yield f"{relative}/{name}", os.path.join(folder, name)
+
+
+def fingerprint(packages: Sequence[Path], *parts: str) -> str:
+    """sha256 over the given strings and every file (relative name and content) of the packages.
+
+    Names are joined as strings, not Path objects: building ~350 Paths was most of the time.
+    """
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    for relative, full in _input_files(packages):
+        with open(full, "rb") as fh:
+            data = fh.read()
+        digest.update(relative.encode() + b"\0")
+        digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Stats:
+    """What a note compares: a digest of the inputs' stats, and the newest input's modification time."""
+
+    digest: str
+    newest_ns: int
+
+
+def input_stats(packages: Sequence[Path], *parts: str) -> Stats:
+    """sha256 over the given strings and every input file's name, size and modification time (ns)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    newest = 0
+    for relative, full in _input_files(packages):
+        info = os.stat(full)
+        newest = max(newest, info.st_mtime_ns)
+        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return Stats(digest.hexdigest(), newest)
+
+
+def _file_stat(info: os.stat_result) -> list[int]:
+    return [info.st_ino, info.st_size, info.st_mtime_ns]
 
 
 class _RecordingPickler(pickle.Pickler):
@@ -175,15 +222,19 @@ class ObjectCache(Generic[T]):
                  packages: Sequence[Path] = INPUT_PACKAGES) -> None:
         self.name = name
         self.path = directory / f"{name}.pickle"
+        self.note_path = directory / f"{name}.checked"
         self.packages = tuple(packages)
         self.provenance: Provenance | None = None
 
-    def key(self) -> str:
+    def _key_parts(self) -> tuple[str, ...]:
         version = f"{sys.implementation.cache_tag} {sys.version}"
-        return fingerprint(self.packages, FORMAT.decode().strip(), self.name, bot.__version__, version, str(PROTOCOL))
+        return FORMAT.decode().strip(), self.name, bot.__version__, version, str(PROTOCOL)
+
+    def key(self) -> str:
+        return fingerprint(self.packages, *self._key_parts())
 
     # ------------------------------------------------------------------ reading
-    def _read(self) -> memoryview:
+    def _read(self) -> tuple[memoryview, os.stat_result]:
         """The file's bytes, mapped read-only, if it is a regular file of ours that nobody else can write."""
         flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
         try:
@@ -202,7 +253,7 @@ class ObjectCache(Generic[T]):
                 raise ValueError("empty file")
             # The map outlives the descriptor. The file is only ever replaced by a rename, never
             # rewritten in place, so a process keeps the old file's pages while it uses them.
-            return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))
+            return memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)), info
 
     def _parse(self, data: bytes | memoryview, key: str, *,
                arrays: bool = True) -> tuple[dict[str, Any], memoryview, list[memoryview]]:
@@ -246,16 +297,61 @@ class ObjectCache(Generic[T]):
 
     def load(self, key: str | None = None) -> T:
         """The cached object; FileNotFoundError, CacheRefused (stale, refused) or another error (corrupt)."""
-        key = key or self.key()
-        header, payload, buffers = self._parse(self._read(), key)
+        return self._load(key or self.key(), None)[0]
+
+    def _load(self, key: str, checked_file: list[int] | None) -> tuple[T, os.stat_result, bool]:
+        """(object, the file's stat, whether its arrays were checked): unchecked only when the file is
+        exactly the one a note says was checked."""
+        data, info = self._read()
+        arrays = checked_file != _file_stat(info)
+        header, payload, buffers = self._parse(data, key, arrays=arrays)
         self._check_modules(header)
-        return _unpickle(payload, buffers)
+        return _unpickle(payload, buffers), info, arrays
+
+    # ------------------------------------------------------------ the note
+    def _noted(self) -> dict[str, Any] | None:
+        """The note of the last full check, if it is a well-formed file of ours; None otherwise."""
+        try:
+            fd = os.open(self.note_path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            with os.fdopen(fd, "rb") as fh:
+                info = os.fstat(fh.fileno())
+                if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & 0o022:
+                    return None
+                note = json.loads(fh.read(4096))
+        except (OSError, ValueError):
+            return None
+        if not (isinstance(note, dict) and isinstance(note.get("inputs"), str) and isinstance(note.get("key"), str)
+                and isinstance(note.get("file"), list) and len(note["file"]) == 3
+                and all(type(v) is int for v in note["file"])):
+            return None
+        return note
+
+    def _note(self, stats: Stats, key: str, info: os.stat_result) -> None:
+        """Note a full check, unless an input or the file is too new to be told apart from an edit."""
+        racy = time.time_ns() - int(RACY_SECONDS * 1e9)
+        if stats.newest_ns >= racy or info.st_mtime_ns >= racy:
+            return
+        tmp: str | None = None
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.note_path.parent, prefix=f".{self.name}.", suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"inputs": stats.digest, "key": key, "file": _file_stat(info)}, fh)
+            os.replace(tmp, self.note_path)
+            tmp = None
+        except OSError as exc:     # only the next load's speed depends on it
+            log.debug("cache %s: no note written: %s", self.name, exc)
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
 
     def status(self) -> tuple[str, str]:
         """("fresh" | "missing" | "stale" | "refused" | "corrupt", detail), without unpickling."""
         key = self.key()
         try:
-            header, _, _ = self._parse(self._read(), key, arrays=False)
+            header, _, _ = self._parse(self._read()[0], key, arrays=False)
             self._check_modules(header)
         except FileNotFoundError:
             return "missing", f"no cache at {self.path}"
@@ -328,9 +424,12 @@ class ObjectCache(Generic[T]):
     def get(self, build: Callable[[], T]) -> T:
         """The cached object when fresh, else build() stored for next time; sets self.provenance."""
         started = time.perf_counter()
-        key = self.key()
+        stats = input_stats(self.packages, *self._key_parts())
+        note = self._noted()
+        trusted = note is not None and note["inputs"] == stats.digest
+        key = note["key"] if trusted else self.key()     # type: ignore[index]
         try:
-            value = self.load(key)
+            value, info, checked = self._load(key, note["file"] if trusted else None)  # type: ignore[index]
         except FileNotFoundError:
             reason = "no cache yet"
             log.info("cache %s: %s, building", self.name, reason)
@@ -342,6 +441,8 @@ class ObjectCache(Generic[T]):
             reason = f"corrupt: {type(exc).__name__}: {exc}"
             log.warning("cache %s: %s is unreadable (%s), rebuilding", self.name, self.path, reason)
         else:
+            if checked or not trusted:
+                self._note(stats, key, info)
             self.provenance = Provenance("cache", self.path, key, "", time.perf_counter() - started)
             return value
         started = time.perf_counter()

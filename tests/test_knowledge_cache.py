@@ -263,6 +263,10 @@ def test_cache_files_are_private_to_their_owner(package, cache_dir):
     assert cache.path.stat().st_mode & 0o777 == 0o600
     assert cache_dir.stat().st_mode & 0o777 == 0o700
     assert [p.name for p in cache_dir.iterdir()] == ["test.knowledge.pickle"]   # no temporary file left
+    age(package, cache.path)
+    new_cache(package, cache_dir).get(Builder())
+    assert sorted(p.name for p in cache_dir.iterdir()) == ["test.knowledge.checked", "test.knowledge.pickle"]
+    assert (cache_dir / "test.knowledge.checked").stat().st_mode & 0o777 == 0o600
 
 
 def test_a_cache_that_cannot_be_written_still_answers(package, tmp_path, caplog):
@@ -292,6 +296,108 @@ def test_status_says_whether_the_cache_is_fresh_without_loading_it(package, cach
     assert cache.status()[0] == "fresh"
     (package / "curated.toml").write_text("")
     assert cache.status() == ("stale", f"{cache.path}: its inputs changed")
+
+
+# --------------------------------------------------------------- the note of a full check
+
+HOUR_AGO_NS = 3600 * 10**9
+
+
+def age(*paths: Path) -> None:
+    """Move modification times an hour back: older than the racy window, as files are between runs."""
+    for path in paths:
+        for file in ([path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]):
+            mtime = file.stat().st_mtime_ns - HOUR_AGO_NS
+            os.utime(file, ns=(mtime, mtime))
+
+
+def noted_cache(package: Path, cache_dir: Path, value: object = None) -> ObjectCache:
+    """A cache built, aged, and loaded once with the full check, so that the check is noted."""
+    new_cache(package, cache_dir).get(Builder(value))
+    cache = new_cache(package, cache_dir)
+    age(package, cache.path)
+    cache.get(Builder())
+    assert cache.note_path.is_file()
+    return cache
+
+
+def no_hashing(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("the inputs were hashed")
+    monkeypatch.setattr(cache_module, "fingerprint", refuse)
+
+
+def test_a_load_after_a_noted_check_neither_hashes_the_inputs_nor_rebuilds(package, cache_dir, monkeypatch):
+    noted_cache(package, cache_dir)
+    no_hashing(monkeypatch)
+    build = Builder()
+    cache = new_cache(package, cache_dir)
+    assert cache.get(build) == {"sections": ("q21", "q22"), "threshold": 0.35}
+    assert build.calls == 0 and cache.provenance.source == "cache"
+
+
+def test_the_note_keeps_the_key_the_inputs_hash_to(package, cache_dir):
+    cache = noted_cache(package, cache_dir)
+    assert json.loads(cache.note_path.read_text())["key"] == cache.key()
+    assert cache.note_path.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_edit_of_the_same_size_is_still_seen_despite_the_note(package, cache_dir):
+    noted_cache(package, cache_dir)
+    curated = package / "curated.toml"
+    text = curated.read_text()
+    curated.write_text(text.replace("deadline", "DEADLINE"))     # same size, a new modification time
+    build = Builder()
+    cache = new_cache(package, cache_dir)
+    cache.get(build)
+    assert build.calls == 1 and cache.provenance.reason == "stale: its inputs changed"
+
+
+def test_a_new_file_beside_the_inputs_is_still_seen_despite_the_note(package, cache_dir):
+    noted_cache(package, cache_dir)
+    (package / "extra.toml").write_text("x = 1\n")
+    cache = new_cache(package, cache_dir)
+    cache.get(Builder())
+    assert cache.provenance.reason == "stale: its inputs changed"
+
+
+def test_a_damaged_array_in_a_rewritten_file_is_still_found_despite_the_note(package, cache_dir):
+    import numpy as np
+
+    cache = noted_cache(package, cache_dir, {"weights": np.zeros(20_000)})
+    data = bytearray(cache.path.read_bytes())
+    data[-80_000] ^= 0x01
+    cache.path.write_bytes(bytes(data))        # the same inode and size, a new modification time
+    build = Builder({"weights": np.ones(3)})
+    again = new_cache(package, cache_dir)
+    again.get(build)
+    assert build.calls == 1
+    assert again.provenance.reason == "corrupt: ValueError: array 0 is truncated or damaged"
+
+
+def test_inputs_modified_moments_ago_are_not_noted(package, cache_dir):
+    new_cache(package, cache_dir).get(Builder())
+    cache = new_cache(package, cache_dir)
+    age(cache.path)                       # the package's files keep their fresh times
+    cache.get(Builder())
+    assert cache.provenance.source == "cache" and not cache.note_path.exists()
+
+
+@pytest.mark.parametrize("how", ["writable by others", "not JSON", "wrong shape"])
+def test_a_note_that_is_not_trustworthy_is_ignored(package, cache_dir, monkeypatch, how):
+    cache = noted_cache(package, cache_dir)
+    if how == "writable by others":
+        cache.note_path.chmod(0o666)
+    elif how == "not JSON":
+        cache.note_path.write_text("{")
+    else:
+        cache.note_path.write_text(json.dumps({"inputs": 1, "key": "k", "file": []}))
+    hashed = []
+    real = cache_module.fingerprint
+    monkeypatch.setattr(cache_module, "fingerprint", lambda *a: hashed.append(1) or real(*a))
+    again = new_cache(package, cache_dir)
+    again.get(Builder())
+    assert hashed and again.provenance.source == "cache"
 
 
 # --------------------------------------------------------------- the shipped knowledge

@@ -155,6 +155,26 @@ def _file_stat(info: os.stat_result) -> list[int]:
     return [info.st_ino, info.st_size, info.st_mtime_ns]
 
 
+def _replace(path: Path, parts: Sequence[bytes | memoryview], name: str, *, sync: bool) -> None:
+    """Write a temporary file (0600, mkstemp's) beside path and rename it over path: readers see the old
+    file or the new, never half. OSError when it cannot; no temporary file is left."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for part in parts:
+                fh.write(part)
+            if sync:
+                fh.flush()
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
 class _RecordingPickler(pickle.Pickler):
     """A pickler that notes the modules of the classes and functions it writes."""
 
@@ -331,21 +351,11 @@ class ObjectCache(Generic[T]):
         racy = time.time_ns() - int(RACY_SECONDS * 1e9)
         if stats.newest_ns >= racy or info.st_mtime_ns >= racy:
             return
-        tmp: str | None = None
+        note = json.dumps({"inputs": stats.digest, "key": key, "file": _file_stat(info)}).encode()
         try:
-            fd, tmp = tempfile.mkstemp(dir=self.note_path.parent, prefix=f".{self.name}.", suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"inputs": stats.digest, "key": key, "file": _file_stat(info)}, fh)
-            os.replace(tmp, self.note_path)
-            tmp = None
+            _replace(self.note_path, [note], self.name, sync=False)
         except OSError as exc:     # only the next load's speed depends on it
             log.debug("cache %s: no note written: %s", self.name, exc)
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
 
     def status(self) -> tuple[str, str]:
         """("fresh" | "missing" | "stale" | "refused" | "corrupt", detail), without unpickling."""
@@ -397,27 +407,12 @@ class ObjectCache(Generic[T]):
         }
         line = FORMAT + json.dumps(header, sort_keys=True).encode()
         line += b" " * (-(len(line) + 1) % ALIGN) + b"\n"     # the arrays' offsets stay aligned in the file
-        data = [line, *parts]
-        tmp: str | None = None
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.name}.", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                for part in data:
-                    fh.write(part)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
-            tmp = None
+            _replace(self.path, [line, *parts], self.name, sync=True)
         except OSError as exc:
             log.warning("cache %s: not written to %s: %s", self.name, self.path, exc)
             return False
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
         return True
 
     # ---------------------------------------------------------- load or build

@@ -48,7 +48,7 @@ class Weights:
     rank_last_factor: float = 0.55     # legal exhibits
     other_country_factor: float = 0.60  # a section scoped to one country, asked about another
     term_boost: float = 0.10           # "what is a <defined term>?"
-    term_factor: float = 0.70          # a defined term's section when no definition is asked for
+    term_factor: float = 0.80          # a defined term's section when no definition is asked for
     short_query_tokens: int = 3        # below this, token_set scores are not trusted
     candidates: int = 15               # sections re-scored with the slower token_set_ratio
     country_information: float = 5.0   # what naming a country says, when its guide is the answer

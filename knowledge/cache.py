@@ -32,8 +32,8 @@ A cache that cannot be read, is corrupt or refused is rebuilt with a log line;
 it never stops the assistant.
 
 What was checked once is not checked again while nothing changed. Hashing every
-input file and the arrays' crc32 were about 40 ms of a one-shot `sotp ask`, paid
-on every start for the same answer. After a load that checked both, a small JSON
+input file and the arrays' crc32 were some 15-20 ms of a one-shot `sotp ask`,
+paid on every start for the same answer. After a load that checked both, a small JSON
 note beside the cache (`<name>.checked`, 0600, written by a rename) keeps a
 digest of every input file's name, size and modification time (nanoseconds) with
 the key they hashed to, and the cache file's own inode, size and modification

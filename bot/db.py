@@ -462,13 +462,23 @@ class Connections:
     calls the core from several. Opening costs well under a millisecond.
     """
 
-    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> None:
+    def __init__(self, path: str | Path, *, create: bool = True, busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+                 schema: Callable[[Database], None] | None = None) -> None:
+        """schema: what brings a file other than the assistant's database up to date (e.g. the Slack
+        inbound ledger's own file); None runs the database's migrations (bot/schema.py)."""
         self.path = Path(path)
         self.busy_timeout_ms = busy_timeout_ms
         self._local = _Local()
         self._all: list[Database] = []
         self._lock = threading.Lock()
-        self._adopt(connect(self.path, create=create, busy_timeout_ms=busy_timeout_ms))
+        db = connect(self.path, create=create, migrate=schema is None, busy_timeout_ms=busy_timeout_ms)
+        if schema is not None:
+            try:
+                schema(db)
+            except BaseException:
+                db.close()
+                raise
+        self._adopt(db)
 
     @classmethod
     def around(cls, db: Database) -> "Connections":

@@ -27,7 +27,8 @@ class Migration:
     apply: Callable[[Database], None]
 
 
-def _script(sql: str) -> Callable[[Database], None]:
+def script(sql: str) -> Callable[[Database], None]:
+    """A migration that runs a module's SQL script, statement by statement."""
     def apply(db: Database) -> None:
         for statement in _statements(sql):
             db.conn.execute(statement)
@@ -54,48 +55,48 @@ def _migrations() -> tuple[Migration, ...]:
     from bot.reminders import store as reminders
 
     return (
-        Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", _script(store.SCHEMA)),
-        Migration(2, "compchng queue: tickets and their messages", _script(queue.SCHEMA)),
-        Migration(3, "audit trail", _script(audit.SCHEMA)),
-        Migration(4, "conversation state", _script(conversations.SCHEMA)),
+        Migration(1, "imported data: employees, grants, grid, rates, rulings, elections", script(store.SCHEMA)),
+        Migration(2, "compchng queue: tickets and their messages", script(queue.SCHEMA)),
+        Migration(3, "audit trail", script(audit.SCHEMA)),
+        Migration(4, "conversation state", script(conversations.SCHEMA)),
         Migration(5, "one outbox for every outgoing message", outbox.migrate_from_ticket_outbox),
-        Migration(6, "messages answered, by channel message id", _script(ledger.SCHEMA)),
+        Migration(6, "messages answered, by channel message id", script(ledger.SCHEMA)),
         Migration(7, "audit trail: hash chain, head record, insert order", audit.migrate_to_chain),
-        Migration(8, "employees' preferences (Slack reminders, tracking)", _script(preferences.SCHEMA)),
+        Migration(8, "employees' preferences (Slack reminders, tracking)", script(preferences.SCHEMA)),
         Migration(9, "Slack: users looked up (the link to their employee), ticket posts in the staff channel",
-                  _script(slack_store.SCHEMA)),
+                  script(slack_store.SCHEMA)),
         Migration(10, "reminders: deadline versions, reminders sent, confirmations, final results",
-                  _script(reminders.SCHEMA)),
-        Migration(11, "employees: an optional time zone of their own", _script(store.TIME_ZONE_COLUMN)),
-        Migration(12, "outbox: replies claimed before bulk reminders", _script(outbox.PRIORITY_SCHEMA)),
+                  script(reminders.SCHEMA)),
+        Migration(11, "employees: an optional time zone of their own", script(store.TIME_ZONE_COLUMN)),
+        Migration(12, "outbox: replies claimed before bulk reminders", script(outbox.PRIORITY_SCHEMA)),
         Migration(13, "email gateway: the inbound ledger and the Message-ID key", _email_inbox),
         Migration(14, "conversation state per answered message, for replies in its thread",
-                  _script(conversations.THREAD_SCHEMA)),
+                  script(conversations.THREAD_SCHEMA)),
         Migration(15, "grants: a covering index for one person's grants, in estimate order",
-                  _script(store.PERSON_GRANTS_INDEX)),
+                  script(store.PERSON_GRANTS_INDEX)),
         Migration(16, "the Averaging Period's closing prices (sotp import closes)", _closes),
         Migration(17, "Slack: the inbound ledger (DMs, mentions and /sotp stored before the ack)", _slack_inbound),
         Migration(18, "outbox: a wave's shared paragraphs stored once, referenced from its rows",
-                  _script(outbox.PARTS_SCHEMA)),
+                  script(outbox.PARTS_SCHEMA)),
     )
 
 
 def _email_inbox(db: Database) -> None:
     from bot.channels.email import inbox
 
-    _script(inbox.SCHEMA)(db)
+    script(inbox.SCHEMA)(db)
 
 
 def _closes(db: Database) -> None:
     from bot import tracking
 
-    _script(tracking.SCHEMA)(db)
+    script(tracking.SCHEMA)(db)
 
 
 def _slack_inbound(db: Database) -> None:
     from bot.channels.slack import inbound
 
-    _script(inbound.SCHEMA)(db)
+    script(inbound.SCHEMA)(db)
 
 
 def latest_version() -> int:
@@ -104,9 +105,13 @@ def latest_version() -> int:
 
 def migrate(db: Database) -> int:
     """Apply what is missing; returns the version now. Reads only, when nothing is missing."""
+    return apply_migrations(db, _migrations())
+
+
+def apply_migrations(db: Database, migrations: tuple[Migration, ...]) -> int:
+    """migrate() for any file with numbered migrations of its own (the Slack inbound ledger's file)."""
     from bot.db import path_of, write_transaction
 
-    migrations = _migrations()
     target = migrations[-1].version
     current = int(db.conn.execute("PRAGMA user_version").fetchone()[0])
     if current >= target:

@@ -34,6 +34,7 @@ from aiosmtpd.controller import Controller
 
 from bot import demo
 from bot.audit import AuditLog
+from bot.channels.slack.inbound import ledger_path
 from bot.channels.slack.localslack import BOT_TOKEN, SECRET, LocalSlack, event_body, signed
 from bot.config import load_settings
 from bot.outbox import Outbox
@@ -327,7 +328,10 @@ def test_kill_minus_nine_under_slack_events_answers_each_acked_event_and_loses_n
     resent = sum(answers.values()) - len(answers) + len(reminder_posts) - len(reminders)
     print(f"slack: {len(acked)} events acked and answered, {len(reminders)} reminders, {resent} posted again")
     assert 0 <= resent <= 2 * 2 * ROUNDS
-    assert db.conn.execute("SELECT count(*) FROM slack_inbound WHERE status != 'done'").fetchone() == (0,)
-    assert db.conn.execute("SELECT count(*) FROM slack_inbound").fetchone() == (len(acked),)
+    ledger = sqlite3.connect(ledger_path(db_path))    # the Slack inbound ledger's own file
+    assert ledger.execute("SELECT count(*) FROM slack_inbound WHERE status != 'done'").fetchone() == (0,)
+    assert ledger.execute("SELECT count(*) FROM slack_inbound").fetchone() == (len(acked),)
+    assert ledger.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    ledger.close()
     assert db.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert AuditLog(db).verify().ok

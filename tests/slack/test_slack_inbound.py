@@ -1,6 +1,9 @@
 """A DM, mention or /sotp is stored before its ack, and a stored one is answered once, even across a crash."""
 
-from bot.channels.slack.inbound import SlackInboundLedger, event_key
+import asyncio
+import sqlite3
+
+from bot.channels.slack.inbound import SlackInboundLedger, event_key, ledger_path, open_ledger
 from bot.db import Connections
 
 from slack_world import start_app
@@ -10,7 +13,8 @@ DM = {"type": "message", "channel_type": "im", "channel": "D0ALICE", "user": "U0
 
 
 def _rows(db_path) -> list[tuple[str, str, str]]:
-    connections = Connections(db_path)
+    """The ledger's rows, from its own file beside the database."""
+    connections = open_ledger(db_path)
     try:
         return [tuple(r) for r in connections.db().conn.execute(
             "SELECT key, kind, status FROM slack_inbound ORDER BY id")]
@@ -45,7 +49,7 @@ async def test_slacks_retry_of_a_stored_event_is_not_stored_again(app, db_path):
 
 async def test_a_stored_but_unprocessed_event_is_answered_once_after_a_restart(db_path, clock, slack, monkeypatch,
                                                                               tmp_path):
-    connections = Connections(db_path)
+    connections = open_ledger(db_path)
     SlackInboundLedger(connections).store("message", event_key(DM), DM, "UBOT")   # the process died after this
     connections.close()
     harness = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
@@ -89,7 +93,7 @@ async def test_a_row_answered_but_not_yet_marked_done_sends_nothing_twice_after_
         await first.settle()
     finally:
         await first.close()
-    connections = Connections(db_path)        # the process died after the turn, before the done mark
+    connections = open_ledger(db_path)        # the process died after the turn, before the done mark
     connections.db().conn.execute("UPDATE slack_inbound SET status = 'pending', processed_at = NULL")
     connections.close()
     second = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
@@ -115,3 +119,48 @@ async def test_stores_that_arrive_together_are_committed_together_each_with_its_
     assert len(set(ids[1:-1])) == len(events) - 1 and None not in ids[1:-1]
     keys = [key for key, _, _ in _rows(db_path)]
     assert keys == [event_key(e) for e in events]
+
+
+def test_the_ledger_is_a_file_of_its_own_beside_the_database(tmp_path):
+    assert ledger_path(tmp_path / "sotp.db") == tmp_path / "sotp-slack-inbound.db"
+    assert ledger_path(tmp_path / "people") == tmp_path / "people-slack-inbound.db"
+
+
+async def test_a_dm_is_stored_and_acked_while_a_turn_holds_the_databases_write_lock(app, db_path):
+    # Another process's long write (a turn, an import) holds the database's lock: the store before
+    # the ack writes another file, so Slack gets its ack now, and the answer follows the lock.
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        ts = await app.dm("when is the election deadline?")
+        assert _rows(db_path) == [(f"D0ALICE:{ts}", "message", "pending")]
+        assert app.slack.of("chat.postMessage") == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await app.slack.wait_for("chat.postMessage")
+    await app.settle()
+    await app.inbound.inbound.flush()
+    assert _rows(db_path) == [(f"D0ALICE:{ts}", "message", "done")]
+
+
+async def test_a_row_an_older_version_left_pending_in_the_database_is_moved_and_answered_once(
+        db_path, clock, slack, monkeypatch, tmp_path):
+    connections = Connections(db_path)      # where versions before the ledger's own file stored it
+    SlackInboundLedger(connections).store("message", event_key(DM), DM, "UBOT")
+    connections.close()
+    harness = await start_app(db_path, clock, slack, monkeypatch, tmp_path)
+    try:
+        await slack.wait_for("chat.postMessage")
+        await harness.settle()
+        await harness.inbound.inbound.flush()
+    finally:
+        await harness.close()
+    assert len(slack.of("chat.postMessage")) == 1
+    assert _rows(db_path) == [(event_key(DM), "message", "done")]
+    connections = Connections(db_path)
+    try:
+        assert [tuple(r) for r in connections.db().conn.execute("SELECT key, status, note FROM slack_inbound")] == [
+            (event_key(DM), "done", "moved to the ledger file")]
+    finally:
+        connections.close()

@@ -181,6 +181,7 @@ class SlackInbound:
             if self.deps.turns is not None:
                 await self.deps.turns.start()
             # What a process before this one stored and did not finish, before a new event can come in.
+            await self.inbound.adopt_legacy()
             await self.inbound.resume(time.time())
             resuming = asyncio.ensure_future(self.inbound.run(stop, first=False))
             if self.settings.mode == "socket":
@@ -194,7 +195,7 @@ class SlackInbound:
                 resuming.cancel()
             await self.deps.drain(DRAIN_SECONDS)
             await self.inbound.flush()
-            self.inbound.close()
+            self.inbound.close(final=stop.is_set())
             if self.deps.turns is not None:
                 await self.deps.turns.aclose()
             if stop.is_set():

@@ -8,6 +8,13 @@ pending (a crash, a kill -9, a turn that failed) are taken up again at start-up
 and then every few seconds; the core's ledger answers a message id once, so a
 row worked twice sends nothing twice. A key already stored (Slack's retry of an
 event) is acked and not worked again. Rows are never deleted, as email_inbound's.
+
+The ledger is a SQLite file of its own beside the database (`sotp.db` ->
+`sotp-slack-inbound.db`, ledger_path): the store before an ack then never waits for
+the write lock that every turn of the core holds on the database. Measured with it in
+the database, under load the acks queued behind the turns past Slack's 3 seconds,
+and Slack sent the events again. Pending rows that an older version left in the
+database's own slack_inbound table are moved here at start-up (adopt_legacy).
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping
 
-from bot.db import Connections, write_transaction
+from pathlib import Path
+
+from bot.db import Connections, Database, write_transaction
 from bot.groupcommit import GroupCommit
+from bot.schema import Migration, apply_migrations, script
 
 log = logging.getLogger("sotp.slack.inbound")
 
@@ -31,7 +41,8 @@ EVERY_SECONDS = 5.0          # how often pending rows are looked for
 FLUSH_SECONDS = 0.25         # done marks are written together, at most this late
 MAX_ATTEMPTS = 5             # a row whose work fails this often is set aside as failed (and logged)
 
-# A migration in bot/schema.py.
+# The ledger file's first migration (MIGRATIONS), and migration 17 of the database, whose table
+# older versions wrote (adopt_legacy moves what they left pending).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_inbound (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -48,7 +59,24 @@ CREATE TABLE IF NOT EXISTS slack_inbound (
 CREATE INDEX IF NOT EXISTS slack_inbound_pending ON slack_inbound (received_at, id) WHERE status = 'pending';
 """
 
+MIGRATIONS = (Migration(1, "Slack: the inbound ledger in a file of its own", script(SCHEMA)),)
+
 Work = Callable[[Mapping[str, Any], "str | None"], Awaitable[None]]
+
+
+def ledger_path(db_path: str | Path) -> Path:
+    """The ledger's file, beside the database it belongs to: `sotp.db` -> `sotp-slack-inbound.db`."""
+    path = Path(db_path)
+    return path.with_name(f"{path.stem}-slack-inbound{path.suffix or '.db'}")
+
+
+def _migrate(db: Database) -> None:
+    apply_migrations(db, MIGRATIONS)
+
+
+def open_ledger(db_path: str | Path) -> Connections:
+    """Per-thread connections to the ledger's file (created, and its schema brought up to date)."""
+    return Connections(ledger_path(db_path), schema=_migrate)
 
 
 @dataclass(frozen=True)
@@ -124,6 +152,27 @@ class SlackInboundLedger:
             "SELECT id, kind, body, bot_user_id, attempts FROM slack_inbound WHERE status = 'pending' "
             "AND received_at <= ? ORDER BY received_at, id LIMIT ?", (older_than, limit))]
 
+    def adopt_legacy(self, database: Connections) -> int:
+        """Move the rows an older version left pending in the database's own slack_inbound table here.
+
+        Copied first, then marked moved there: a crash between the two copies nothing twice (the key
+        is unique), and the next start marks them. Returns how many were pending there.
+        """
+        main = database.db()
+        rows = main.conn.execute("SELECT key, kind, received_at, bot_user_id, body, attempts FROM slack_inbound "
+                                 "WHERE status = 'pending' ORDER BY received_at, id").fetchall()
+        if not rows:
+            return 0
+        with write_transaction(self.connections.db()) as db:
+            db.conn.executemany("INSERT INTO slack_inbound (key, kind, received_at, bot_user_id, body, attempts) "
+                                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING", rows)
+        with write_transaction(main):
+            main.conn.executemany("UPDATE slack_inbound SET status = 'done', processed_at = ?, "
+                                  "note = 'moved to the ledger file' WHERE key = ? AND status = 'pending'",
+                                  [(time.time(), row[0]) for row in rows])
+        log.info("slack inbound: %d pending rows moved from the database to %s", len(rows), self.connections.path)
+        return len(rows)
+
     def counts(self) -> dict[str, int]:
         return {status: int(n) for status, n in self.connections.db().conn.execute(
             "SELECT status, count(*) FROM slack_inbound GROUP BY status")}
@@ -134,7 +183,7 @@ class Inbound:
 
     def __init__(self, deps: Any) -> None:
         self.deps = deps
-        self.ledger = SlackInboundLedger(deps.connections)
+        self.ledger = SlackInboundLedger(open_ledger(deps.connections.path))
         self.work: dict[str, Work] = {}          # kind -> what the listener does with a stored row
         self.active: set[int] = set()            # rows this process is working now
         self._done: list[int] = []
@@ -151,10 +200,13 @@ class Inbound:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="slack-inbound")
         return self._pool
 
-    def close(self) -> None:
+    def close(self, *, final: bool = True) -> None:
+        """Stop the writer thread; final (the service stops, not a restart of the component) closes the file too."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+        if final:
+            self.ledger.connections.close()
 
     def on(self, kind: str, work: Work) -> None:
         if kind not in KINDS:
@@ -203,6 +255,11 @@ class Inbound:
             except Exception as exc:     # the database busy: they are marked on the next flush
                 self._done = ids + self._done
                 log.warning("slack inbound: could not mark %d rows done: %s", len(ids), type(exc).__name__)
+
+    async def adopt_legacy(self) -> int:
+        """At start-up: what an older version left pending in the database's table, worked from here."""
+        return await asyncio.get_running_loop().run_in_executor(self._writer(), self.ledger.adopt_legacy,
+                                                                self.deps.connections)
 
     async def resume(self, older_than: float) -> int:
         """Work the pending rows received before that moment that no task of this process is working."""

@@ -284,6 +284,22 @@ class Outbox:
         cursor = self.db.conn.execute(self._INSERT, self._values(item, to_db(now)))
         return cursor.lastrowid if cursor.rowcount == 1 else None
 
+    _INSERT_CLAIMED = (f"{_INSERT_ROWS[:-1]}, claim_token, claimed_until, attempts) "
+                       f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) {_ON_KEY} RETURNING {_COLUMNS}")
+
+    def enqueue_claimed(self, item: Outbound, now: datetime, token: str, until: datetime) -> OutboxRow | None:
+        """enqueue(), the row claimed at once with token until then (as claim() would return it): a turn
+        hands its rows to the worker that asked, with no claim of the worker's own. None: key known."""
+        found = self.db.conn.execute(self._INSERT_CLAIMED,
+                                     (*self._values(item, to_db(now)), token, to_db(until))).fetchall()
+        return _row(found[0], self.db) if found else None
+
+    def release(self, token: str) -> int:
+        """Give up every pending row claimed with token (a handover nobody will send): due again now."""
+        return self.db.conn.execute(
+            "UPDATE outbox SET claim_token = NULL, claimed_until = NULL WHERE claim_token = ? "
+            "AND status = 'pending'", (token,)).rowcount
+
     _INSERT_PART = "INSERT INTO outbox_parts (sha256, text) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING"
 
     def enqueue_many(self, items: Sequence[Outbound], now: datetime, *,

@@ -17,7 +17,7 @@ import threading
 import tomllib
 import uuid
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Callable, Sequence
@@ -43,7 +43,7 @@ from handlers.categories import categorize
 from handlers.cleaning import clean_message
 from handlers.identity import asker_key, identify
 from handlers.hardening import MATCH_LIMIT, Hardened, harden, storable
-from handlers.messages import Incoming, Response
+from handlers.messages import Handover, Incoming, Response
 from handlers.outgoing import plan, render, response_from_json, response_to_json
 from handlers.prices import find_price
 from handlers.reply import Reply
@@ -217,14 +217,18 @@ class Conversation:
         return self._stores().outbox
 
     # ------------------------------------------------------------------ entry
-    async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
+    async def ahandle(self, incoming: Incoming, *, remember: bool = True,
+                      handover: Handover | None = None) -> Response:
         """handle() for an asyncio caller: the blocking turn runs in a worker thread, off the loop."""
         import asyncio   # only asyncio callers need it; a one-shot `sotp ask` does not import it
 
-        return await asyncio.to_thread(self.handle, incoming, remember=remember)
+        return await asyncio.to_thread(self.handle, incoming, remember=remember, handover=handover)
 
-    def handle(self, incoming: Incoming, *, remember: bool = True) -> Response:
-        """Answer one message. remember=False answers it on its own: no earlier context, none kept."""
+    def handle(self, incoming: Incoming, *, remember: bool = True, handover: Handover | None = None) -> Response:
+        """Answer one message. remember=False answers it on its own: no earlier context, none kept.
+
+        handover: the caller's delivery worker takes the rows due now for its channel from the
+        Response (claimed), committed already claimed for it (messages.Handover)."""
         now = self.clock()
         if not incoming.message_id:
             incoming = replace(incoming, message_id=f"{incoming.channel}-{uuid.uuid4().hex}")
@@ -238,13 +242,21 @@ class Conversation:
                              incoming.channel, incoming.message_id)
                     return response_from_json(earlier, duplicate=True)
                 response = self._turn(incoming, now, remember, prepared)
-                keys = []
+                keys: list[str] = []
+                claimed: list[Any] = []
                 for item in plan(incoming, response):
-                    if self.outbox.enqueue(item, now) is not None:
+                    if handover is not None and item.channel == handover.channel and item.not_before is None:
+                        row = self.outbox.enqueue_claimed(item, now, handover.token,
+                                                          now + timedelta(seconds=handover.lease_seconds))
+                        if row is not None:
+                            keys.append(item.key)
+                            claimed.append(row)
+                    elif self.outbox.enqueue(item, now) is not None:
                         keys.append(item.key)
                 response = replace(response, outbox_keys=tuple(keys))
                 self._stores().ledger.remember(incoming.channel, incoming.message_id, now,
                                                response_to_json(response))
+                response = replace(response, claimed=tuple(claimed))
         except Exception as exc:  # the error boundary of a turn: the asker always gets an answer
             return self._failed(incoming, now, exc)
         # One line per turn for the operator: ids and what was decided, never the text or any figure.
@@ -252,7 +264,7 @@ class Conversation:
                  incoming.channel, incoming.message_id, response.employee_id or "-",
                  response.replies[-1].intent if response.replies else "-",
                  ",".join(response.replies[-1].sections) if response.replies else "", len(keys))
-        if keys:
+        if len(keys) > len(claimed):
             self._notify(incoming.channel)
         return response
 

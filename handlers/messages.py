@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Mapping
+from typing import Any, Literal, Mapping
 
 from handlers.reply import Reply
 
@@ -31,6 +31,19 @@ class Incoming:
 
 
 @dataclass(frozen=True, slots=True)
+class Handover:
+    """A caller's delivery worker takes this turn's rows for its channel straight from the turn.
+
+    The rows are committed already claimed (token, lease) and come back in Response.claimed, so the
+    worker sends them without a claim of its own (a write, and a wait for the write lock). The claim
+    guards them as any claim does: if the worker never sends them, it expires and they are claimed again.
+    """
+    channel: Channel
+    token: str
+    lease_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     replies: tuple[Reply, ...]         # in order; private ones only ever go privately
     employee_id: str | None            # the identified asker, if any
@@ -39,6 +52,7 @@ class Response:
     outbox_keys: tuple[str, ...] = ()  # the outbox rows this turn enqueued for a channel worker
     duplicate: bool = False            # the message was answered before: this is that answer again
     error: str | None = None           # the turn failed: why (the replies are the safe reply)
+    claimed: tuple[Any, ...] = ()      # bot.outbox.OutboxRow: the rows enqueued claimed for a Handover
 
     @property
     def primary(self) -> Reply:

@@ -149,6 +149,7 @@ async def start_app(db_path: Path, clock: Any, slack: LocalSlack, monkeypatch: p
     deps, inbound, adapter = build(context)
     worker = SlackDeliveryWorker(connections, adapter, clock=clock, concurrency=deps.slack.delivery_concurrency,
                             idle_poll=0.5)
+    deps.worker = worker
     components = [inbound, WorkerComponent(worker, context), StaffPlanner(deps)]
     StaffPlanner.EVERY = 0.1
     return await Harness(slack, context, components, deps).start()

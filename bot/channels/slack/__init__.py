@@ -77,6 +77,7 @@ def components(context: Any) -> list[Any]:
     deps, inbound, adapter = build(context)
     worker = SlackDeliveryWorker(context.connections, adapter, clock=context.clock,
                                  concurrency=deps.slack.delivery_concurrency)
+    deps.worker = worker      # a turn's rows go to it from the turn (Deps.ahandle), unclaimed by it
     parts: list[Any] = [inbound, WorkerComponent(worker, context)]
     if deps.slack.staff_channel:
         parts.append(StaffPlanner(deps))

@@ -32,12 +32,25 @@ class Deps:
     handled: int = 0                        # events turned into turns, for the health report
     in_flight: set[asyncio.Task[Any]] = field(default_factory=set)
     turns: Any = None                       # a TurnProcess when slack.turn_process is on
+    worker: Any = None                      # the SlackDeliveryWorker, which takes a turn's rows from it
 
     async def ahandle(self, incoming: Any) -> Any:
-        """One turn of the core: in the turn process when there is one, else in a thread here."""
+        """One turn of the core: in the turn process when there is one, else in a thread here.
+
+        The turn's Slack rows come back claimed for the delivery worker, which sends them at once
+        (no claim, no wake-up). A turn answered before (a dead turn process had committed it, and it
+        was run here again) hands over nothing: rows a dead process committed under this token are
+        released to be claimed as usual, not left to wait out the claim."""
+        handover = self.worker.handover() if self.worker is not None else None
         if self.turns is not None:
-            return await self.turns.ahandle(incoming)
-        return await self.conversation.ahandle(incoming)
+            response = await self.turns.ahandle(incoming, handover=handover)
+        else:
+            response = await self.conversation.ahandle(incoming, handover=handover)
+        if response.claimed:
+            self.worker.take(response.claimed)
+        elif handover is not None and response.duplicate:
+            await asyncio.to_thread(self.worker.release, handover.token)
+        return response
 
     def wake(self) -> None:
         """Wake the Slack outbox worker (after enqueueing outside a core turn)."""

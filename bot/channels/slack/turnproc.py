@@ -33,7 +33,7 @@ from typing import Any, Callable
 
 from bot.db import checkpoints_apart
 from bot.spawned import ask_to_finish, let_go
-from handlers.messages import Incoming, Response
+from handlers.messages import Handover, Incoming, Response
 
 log = logging.getLogger("sotp.slack.turns")
 
@@ -44,7 +44,7 @@ CHECKPOINT_SECONDS = 0.1     # how often the turn process's own thread checkpoin
 
 def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], level: int,
            log_file: str | None) -> None:
-    """The turn process: (id, incoming, remember) in, (id, response or None, error) out, until None."""
+    """The turn process: (id, incoming, remember, handover) in, (id, response or None, error) out, until None."""
     from bot import logs
     from bot.db import Connections
     from handlers.core import Conversation
@@ -79,9 +79,9 @@ def _turns(conn: Any, conversation: Any) -> None:
         item = inbox.get()
         if item is None:
             return
-        number, incoming, remember = item
+        number, incoming, remember, handover = item
         try:
-            conn.send((number, conversation.handle(incoming, remember=remember), None))
+            conn.send((number, conversation.handle(incoming, remember=remember, handover=handover), None))
         except Exception as exc:          # not the turn (its own errors are answered): the pipe or a pickle
             conn.send((number, None, f"{type(exc).__name__}: {exc}"))
 
@@ -157,14 +157,15 @@ class TurnProcess:
             if not waiter.done():
                 waiter.set_exception(TurnProcessGone("the turn process is gone"))
 
-    async def ahandle(self, incoming: Incoming, *, remember: bool = True) -> Response:
+    async def ahandle(self, incoming: Incoming, *, remember: bool = True,
+                      handover: Handover | None = None) -> Response:
         if self.conn is None:
-            return await self.conversation.ahandle(incoming, remember=remember)
+            return await self.conversation.ahandle(incoming, remember=remember, handover=handover)
         number = next(self._numbers)
         waiter = asyncio.get_running_loop().create_future()
         self._waiting[number] = waiter
         try:
-            self.conn.send((number, incoming, remember))
+            self.conn.send((number, incoming, remember, handover))
             response: Response = await waiter
         except (TurnProcessGone, OSError) as exc:
             self._waiting.pop(number, None)
@@ -172,8 +173,8 @@ class TurnProcess:
             log.warning("turn %s runs in this process: %s", incoming.message_id, exc)
             if self.conn is not None and not (self.process is not None and self.process.is_alive()):
                 self._gone()
-            return await self.conversation.ahandle(incoming, remember=remember)
-        if response.outbox_keys:
+            return await self.conversation.ahandle(incoming, remember=remember, handover=handover)
+        if len(response.outbox_keys) > len(response.claimed):
             # The core wakes only the workers of its own process; ours are here.
             waker = self.conversation.wakers.get(incoming.channel)
             if waker is not None:

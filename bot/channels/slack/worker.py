@@ -14,29 +14,85 @@ DeliveryWorker's, by its own _record: marked sent only once Slack confirmed, a
 temporary failure retried after its backoff or Retry-After, a permanent one failed
 and audited; a claim is held until its result is recorded (a row is never claimed
 twice by this worker), and a worker that dies leaves its claims to expire.
+
+A turn's own rows need no claim at all: the turn commits them already claimed for
+this worker (handover(), messages.Handover) and they are handed over with its
+Response (take()), to be sent as soon as a slot is free. One held longer than half its
+claim is left for a later claim rather than sent so late that the claim might run out
+in the middle of the post.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
+from collections import deque
+from typing import Iterable
 
 from bot.db import write_transaction
-from bot.delivery import DeliveryResult, DeliveryWorker, attempt, nap
+from bot.delivery import DeliveryResult, DeliveryWorker, Sent, attempt, nap
 from bot.outbox import OutboxRow
+from handlers.messages import Handover
 
 log = logging.getLogger("sotp.slack.worker")
 
 
 class SlackDeliveryWorker(DeliveryWorker):
+    _held: deque[OutboxRow] | None = None        # rows handed over by turns, not yet sent
+    _stopping = True
+    _look = True                                 # a claim may find rows (see run)
+
+    def handover(self) -> Handover | None:
+        """What a turn needs to commit its Slack rows claimed for this worker; None while it is not running."""
+        if self._held is None or self._stopping:
+            return None
+        return Handover(self.channel, secrets.token_hex(8), self.lease.total_seconds())
+
+    def take(self, rows: Iterable[OutboxRow]) -> None:
+        """A turn's rows, claimed for this worker (from the event loop): sent as soon as a slot is free."""
+        if self._held is None or self._event is None:
+            return                  # not running: their claims expire and they are claimed again
+        self._held.extend(rows)
+        self._event.set()
+
+    def wake(self) -> None:
+        """Rows were enqueued that no turn handed over (from any thread): claim them."""
+        self._look = True
+        super().wake()
+
+    def release(self, token: str) -> None:
+        """Rows claimed for a handover that will never be taken (blocking: call it in a thread)."""
+        db = self.connections.db()
+        with write_transaction(db):
+            released = self._outbox().release(token)
+        if released:
+            log.info("released %d handed-over rows channel=%s", released, self.channel)
+            self.wake()
+
+    def _handed(self, free: int) -> list[OutboxRow]:
+        """Up to `free` held rows whose claim has at least half its lease to run."""
+        rows: list[OutboxRow] = []
+        held, now = self._held, self.clock()
+        while held and len(rows) < free:
+            row = held.popleft()
+            if row.claimed_until is not None and row.claimed_until - now < self.lease / 2:
+                log.warning("handed-over row=%d key=%s waited past half its claim: left for a later claim",
+                            row.id, row.key)
+                continue
+            rows.append(row)
+        return rows
+
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
+        self._held = deque()
         self._event = asyncio.Event()
         self._slot = asyncio.Event()                       # a delivery was recorded: a slot is free
         self._results: list[tuple[OutboxRow, DeliveryResult]] = []
         self._written: asyncio.Event = asyncio.Event()     # set (and replaced) after each record
         self._recorded = asyncio.Event()
         self._stopping = False
+        self._look = True                                  # rows may be due that no turn handed over
         in_flight: set[asyncio.Task[None]] = set()
         recorder = asyncio.ensure_future(self._record_loop(stop))
         log.info("delivery worker started channel=%s (pipelined)", self.channel)
@@ -48,13 +104,17 @@ class SlackDeliveryWorker(DeliveryWorker):
                 # `concurrency` more rows claimed), so none waits anywhere near its claim's lease.
                 charts = sum(1 for t in in_flight if t.get_name() == "chart")
                 free = self.concurrency - (len(in_flight) - charts) - max(0, charts - self.concurrency)
-                rows: list[OutboxRow] = []
-                if free > 0:
+                rows: list[OutboxRow] = self._handed(free) if free > 0 else []
+                free -= len(rows)
+                if free > 0 and self._look:
+                    # Only when rows may be due that no turn handed over: woken, a retry recorded, or idle.
+                    limit = min(self.batch, free)
                     try:
                         now = self.clock()
-                        rows = await asyncio.to_thread(
-                            lambda: self._outbox().claim(self.channel, now, limit=min(self.batch, free),
-                                                         lease=self.lease))
+                        claimed = await asyncio.to_thread(
+                            lambda: self._outbox().claim(self.channel, now, limit=limit, lease=self.lease))
+                        self._look = len(claimed) == limit       # perhaps more are due
+                        rows.extend(claimed)
                     except Exception as exc:   # the database, most likely: keep going, say so
                         self.last_error = f"{type(exc).__name__}: {exc}"
                         log.error("delivery worker channel=%s: %s", self.channel, self.last_error)
@@ -70,12 +130,19 @@ class SlackDeliveryWorker(DeliveryWorker):
                     await self._wait(stop, self._slot)
                 elif in_flight:
                     await self._wait(stop, self._event)     # new rows are woken for; slots are free
+                    if not self._event.is_set():
+                        self._look = True                   # idle_poll passed: a deferred row may be due
                 else:
                     await self._sleep(stop)
+                    self._look = True
             if in_flight:
                 await asyncio.wait(set(in_flight))
         finally:
             self._stopping = True
+            if self._held:
+                log.info("stopping with %d handed-over rows unsent channel=%s: their claims expire and "
+                         "they are sent then", len(self._held), self.channel)
+            self._held = None
             self._recorded.set()
             await recorder
         log.info("delivery worker stopped channel=%s", self.channel)
@@ -113,8 +180,10 @@ class SlackDeliveryWorker(DeliveryWorker):
                 log.error("delivery worker channel=%s: could not record %d results: %s", self.channel,
                           len(done), self.last_error)
             written.set()               # their slots are free now
+            if any(not isinstance(result, Sent) for _, result in done):
+                self._look = True       # a retry or a failure recorded: rows may be due (or claims released)
             if self._event is not None:
-                self._event.set()       # a recorded result may have made rows due (or released claims)
+                self._event.set()
 
     def _record_all(self, done: list[tuple[OutboxRow, DeliveryResult]]) -> None:
         """One transaction for all; if it fails, each on its own, so one bad row costs the others nothing."""

@@ -245,7 +245,8 @@ class Conversation:
                 keys: list[str] = []
                 claimed: list[Any] = []
                 for item in plan(incoming, response):
-                    if handover is not None and item.channel == handover.channel and item.not_before is None:
+                    if (handover is not None and item.channel == handover.channel and item.kind in handover.kinds
+                            and item.not_before is None):
                         row = self.outbox.enqueue_claimed(item, now, handover.token,
                                                           now + timedelta(seconds=handover.lease_seconds))
                         if row is not None:

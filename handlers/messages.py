@@ -41,6 +41,7 @@ class Handover:
     channel: Channel
     token: str
     lease_seconds: float
+    kinds: tuple[str, ...] = ("reply",)   # the answers; background rows (charts) wait their turn in the outbox
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,3 +52,11 @@ def test_released_rows_are_due_for_a_claim_at_once(conversation, clock):
     outbox = Outbox(conversation.db)
     assert outbox.release("tok-handover-1") == len(response.claimed)
     assert [row.key for row in outbox.claim("slack", clock.now)] == list(response.outbox_keys)
+
+
+def test_a_chart_is_left_in_the_outbox_to_be_claimed_after_the_answers(conversation):
+    response = conversation.handle(_dm("estimate my total payment at $30"), handover=HANDOVER)
+    rows = [Outbox(conversation.db).by_key(key) for key in response.outbox_keys]
+    assert sorted(r.kind for r in rows) == ["chart", "reply"]
+    assert [r.kind for r in response.claimed] == ["reply"]
+    assert [r.claim_token for r in rows if r.kind == "chart"] == [None]

@@ -31,6 +31,7 @@ from knowledge.cache import cached
 
 TEMPLATES_FILE = Path(__file__).with_name("replies.toml")
 SCOPE_FILE = Path(__file__).resolve().parent.parent / "knowledge" / "scope.toml"
+COUNTRY_SECTIONS_FILE = SCOPE_FILE.with_name("country_sections.toml")
 
 # At or above: answer with the passage. Below: say so, offer three sections and compchng.
 ANSWER_THRESHOLD = 0.35
@@ -87,8 +88,11 @@ def default_knowledge() -> Knowledge:
     guide_countries = {c.guide: c.name for c in countries.all_countries() if c.guide}
     with SCOPE_FILE.open("rb") as fh:
         scopes = {section: country for country, ids in tomllib.load(fh).items() for section in ids}
+    with COUNTRY_SECTIONS_FILE.open("rb") as fh:
+        country_sections = tomllib.load(fh)
     examples = load_examples()
-    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes, examples=section_examples(examples))
+    matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes, country_sections=country_sections,
+                      examples=section_examples(examples))
     return Knowledge(corpus, matcher, load_templates(corpus), Understanding.build(examples))
 
 

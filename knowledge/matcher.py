@@ -45,6 +45,7 @@ class Weights:
     country_boost: float = 0.10        # a guide of a country the question names
     asker_country_boost: float = 0.06  # a guide of the asker's own country: the question may not name it
     absent_guide_factor: float = 0.25  # a guide whose country nobody mentioned
+    country_section_boost: float = 0.30  # a section answering for a country without a guide, that country named
     rank_last_factor: float = 0.55     # legal exhibits
     other_country_factor: float = 0.60  # a section scoped to one country, asked about another
     term_boost: float = 0.10           # "what is a <defined term>?"
@@ -137,14 +138,17 @@ class Matcher:
     """An index over a corpus; build once at start-up, then match() is cheap."""
 
     def __init__(self, corpus: Corpus, *, guide_countries: dict[str, str] | None = None,
-                 scopes: dict[str, str] | None = None, weights: Weights = Weights(),
+                 scopes: dict[str, str] | None = None,
+                 country_sections: Mapping[str, Sequence[str]] | None = None, weights: Weights = Weights(),
                  hints: Sequence[PassageHint] | None = None,
                  examples: Mapping[str, Sequence[str]] | None = None) -> None:
         """guide_countries: guide id -> country; scopes: section id -> the one country it is written for;
+        country_sections: country -> the sections that answer for it when it has no guide;
         hints: which paragraphs answer which kinds of question (default: knowledge/passages.toml);
         examples: more questions each section answers, to train the learned signal on (section id -> texts)."""
         self.weights = weights
         self._scopes = scopes or {}
+        self._country_sections = {country: list(ids) for country, ids in (country_sections or {}).items()}
         self._entries: list[_Entry] = []
         self._index_of: dict[str, int] = {}
         self._postings: dict[str, list[tuple[int, int]]] = {}   # token -> (section, paragraph)
@@ -299,6 +303,8 @@ class Matcher:
                         if e.section.id in self._scopes]
         self._guide_index = np.array([i for i, e in enumerate(self._entries) if e.guide_country], dtype=np.intp)
         self._guide_of = {e.guide_country: i for i, e in enumerate(self._entries) if e.guide_country}
+        self._sections_for = {country: [self._index_of[s] for s in ids]
+                              for country, ids in self._country_sections.items()}
         self._term_index = np.array([i for i, e in enumerate(self._entries) if e.term], dtype=np.intp)
         self._last_index = np.array([i for i, e in enumerate(self._entries) if e.section.rank == "last"],
                                     dtype=np.intp)
@@ -321,6 +327,8 @@ class Matcher:
             if country in self._guide_of:
                 i = self._guide_of[country]
                 score[i] = before[i] + w.country_boost
+            for i in self._sections_for.get(country, ()):
+                score[i] += w.country_section_boost
         if not defining:
             score[self._term_index] *= w.term_factor
         if asked_term is not None:          # only ever found for a "what is ...?" (defining) question

@@ -133,3 +133,9 @@ def test_the_built_knowledge_survives_pickling_and_answers_the_same():
     for text in ("please pull me out of the program", "when do I get paid?"):
         assert copy.understanding.decide(text) == knowledge.understanding.decide(text)
         assert copy.matcher.match(text).section_ids(3) == knowledge.matcher.match(text).section_ids(3)
+
+
+@pytest.mark.parametrize("text", ["I'm based in Pakistan, is the transfer program open to me?",
+                                  "colleagues in Milan want to know if Italy can participate"])
+def test_a_country_left_out_of_the_program_is_answered_from_who_is_eligible(matcher, text):
+    assert top(matcher, text)[0] in {"q3", "s1"}

@@ -42,7 +42,8 @@ class _Counting(Conversation):
 
 def _texts() -> list[str]:
     texts: list[str] = []
-    for name in ("heldout.jsonl", "tuning.jsonl", "tuning2.jsonl", "tuning3.jsonl", "sealed.jsonl"):
+    for name in ("heldout.jsonl", "tuning.jsonl", "tuning2.jsonl", "tuning3.jsonl", "tuning4.jsonl",
+                 "sealed.jsonl"):
         texts += [json.loads(line)["text"] for line in (EXAMPLES / name).read_text().splitlines() if line.strip()]
     return texts
 

@@ -89,7 +89,12 @@ def default_knowledge() -> Knowledge:
     with SCOPE_FILE.open("rb") as fh:
         scopes = {section: country for country, ids in tomllib.load(fh).items() for section in ids}
     with COUNTRY_SECTIONS_FILE.open("rb") as fh:
-        country_sections = tomllib.load(fh)
+        # By payment group: which countries are in a group is countries.json's to say, once.
+        groups = tomllib.load(fh)
+    unknown = [group for group in groups if not countries.by_group(group)]
+    if unknown:
+        raise ValueError(f"{COUNTRY_SECTIONS_FILE.name}: no country has payment group {', '.join(unknown)}")
+    country_sections = {c.name: ids for group, ids in groups.items() for c in countries.by_group(group)}
     examples = load_examples()
     matcher = Matcher(corpus, guide_countries=guide_countries, scopes=scopes, country_sections=country_sections,
                       examples=section_examples(examples))

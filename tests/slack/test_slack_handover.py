@@ -55,3 +55,26 @@ async def test_a_worker_that_is_not_running_offers_no_handover(app):
 
     idle = SlackDeliveryWorker(app.context.connections, app.deps.worker.adapter)
     assert idle.handover() is None
+
+
+async def test_a_row_no_turn_handed_over_is_sent_while_turns_keep_handing_theirs_over(app):
+    from bot.db import write_transaction
+    from bot.outbox import Outbound
+    from handlers.outgoing import reply_to_json
+    from handlers.reply import Reply
+
+    # Enqueued without a wake (as a retry whose backoff ends), amid a stream of handed-over answers that
+    # each wake the worker: it still claims what is due (when its nap ends by the row's not-before time,
+    # or, when never idle, every idle_poll).
+    db = app.context.connections.db()
+    with write_transaction(db):
+        Outbox(db).enqueue(Outbound(key="unwoken-1", channel="slack", recipient="U0PAT", kind="reply",
+                                    payload={"replies": [reply_to_json(Reply("other", ("a note for Pat",)))],
+                                             "mode": "dm"}), app.context.clock())
+    for _ in range(40):
+        await app.dm("when is the election deadline?")
+        await asyncio.sleep(0.05)
+        if any(c.params["channel"] == "U0PAT" for c in app.slack.of("chat.postMessage")):
+            break
+    await app.settle()
+    assert [c.params["channel"] for c in app.slack.of("chat.postMessage")].count("U0PAT") == 1

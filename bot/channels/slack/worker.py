@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import time
 from collections import deque
 from typing import Iterable
 
@@ -42,6 +43,7 @@ class SlackDeliveryWorker(DeliveryWorker):
     _held: deque[OutboxRow] | None = None        # rows handed over by turns, not yet sent
     _stopping = True
     _look = True                                 # a claim may find rows (see run)
+    _looked = 0.0                                # time.monotonic() of the last claim
 
     def handover(self) -> Handover | None:
         """What a turn needs to commit its Slack rows claimed for this worker; None while it is not running."""
@@ -93,6 +95,7 @@ class SlackDeliveryWorker(DeliveryWorker):
         self._recorded = asyncio.Event()
         self._stopping = False
         self._look = True                                  # rows may be due that no turn handed over
+        self._looked = time.monotonic()
         in_flight: set[asyncio.Task[None]] = set()
         recorder = asyncio.ensure_future(self._record_loop(stop))
         log.info("delivery worker started channel=%s (pipelined)", self.channel)
@@ -106,9 +109,12 @@ class SlackDeliveryWorker(DeliveryWorker):
                 free = self.concurrency - (len(in_flight) - charts) - max(0, charts - self.concurrency)
                 rows: list[OutboxRow] = self._handed(free) if free > 0 else []
                 free -= len(rows)
-                if free > 0 and self._look:
-                    # Only when rows may be due that no turn handed over: woken, a retry recorded, or idle.
+                # A claim only when rows may be due that no turn handed over: woken, a retry or failure
+                # recorded, idle, or idle_poll since the last one (a retry's backoff ends, a dead worker's
+                # claim expires, while turns keep handing rows over and the worker is never idle).
+                if free > 0 and (self._look or time.monotonic() - self._looked >= self.idle_poll):
                     limit = min(self.batch, free)
+                    self._looked = time.monotonic()
                     try:
                         now = self.clock()
                         claimed = await asyncio.to_thread(
@@ -134,7 +140,8 @@ class SlackDeliveryWorker(DeliveryWorker):
                         self._look = True                   # idle_poll passed: a deferred row may be due
                 else:
                     await self._sleep(stop)
-                    self._look = True
+                    if not self._event.is_set():
+                        self._look = True                   # idle_poll or a row's not-before passed
             if in_flight:
                 await asyncio.wait(set(in_flight))
         finally:

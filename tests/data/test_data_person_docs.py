@@ -166,7 +166,7 @@ def test_the_documents_are_filled_in_short_transactions_too(db, monkeypatch):
     rows = [(f"E{i:06d}", f"P {i}", f"p{i}@example.com", None, "United States", 60, "employee", "active")
             for i in range(10)]
     db.conn.executemany(EMPLOYEE, rows)
-    monkeypatch.setattr(store, "_BATCH_ROWS", 3)
+    monkeypatch.setattr(store, "_FILL_BATCH_PEOPLE", 3)
     assert store.fill_person_docs(db, chunk_seconds=0.0, pause_seconds=0.0) == 10
     assert _docs(db) == {eid: _built(db, eid) for eid, *_ in rows}
     assert store.fill_person_docs(db, chunk_seconds=0.0, pause_seconds=0.0) == 0

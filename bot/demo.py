@@ -424,6 +424,7 @@ def build(db: Database, n: int, seed: int, progress: Progress | None = None) -> 
         store.replace_rows(db, "employees", employees, store.EMPLOYEE_COLUMNS)
         store.replace_rows(db, "grants", grants, store.GRANT_COLUMNS)
         store.set_meta(db, "demo", f"employees={n} seed={seed}")
+        store.fill_person_docs(db)
     return DemoSummary(len(employees), len(grants), time.perf_counter() - started,
                        str(getattr(db.conn, "filename", "")) or "")
 

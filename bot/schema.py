@@ -78,7 +78,16 @@ def _migrations() -> tuple[Migration, ...]:
         Migration(17, "Slack: the inbound ledger (DMs, mentions and /sotp stored before the ack)", _slack_inbound),
         Migration(18, "outbox: a wave's shared paragraphs stored once, referenced from its rows",
                   script(outbox.PARTS_SCHEMA)),
+        Migration(19, "person documents: each employee and their grants as one stored value, kept by triggers",
+                  _person_docs),
     )
+
+
+def _person_docs(db: Database) -> None:
+    from bot import store
+
+    script(store.PERSON_DOCS_SCHEMA)(db)
+    store.fill_person_docs(db)
 
 
 def _email_inbox(db: Database) -> None:

@@ -12,18 +12,21 @@ import contextlib
 import csv
 import itertools
 import json
+import logging
 import re
 import time
 from datetime import date, datetime
 from decimal import Decimal
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from bot.calc.records import Employee, Grant, GridPoint, SeriesKey, positional_constructor
 from bot.elections import ElectionRecord
 from bot.config import Settings, data_path
 from bot.db import Database, write_transaction
+
+log = logging.getLogger("sotp.store")
 
 EMPLOYEE_COLUMNS: tuple[str, ...] = (
     "employee_id", "name", "email", "slack_user_id", "country", "level", "worker_type", "status",
@@ -111,6 +114,50 @@ PERSON_GRANTS_INDEX = (
     "grant_type, plan, exercise_price, granted, exercised, cancelled, expiration_date, multi_year_grant);"
 )
 
+# A person's estimate input as one value, the JSON array employee_with_grants reads: the employee's
+# columns, then their grants (after employee_id, the rest of GRANT_COLUMNS, one array each) in the
+# covering index's order. `key` is what the grants' employee_id must equal.
+_GRANT_JSON_COLUMNS = GRANT_COLUMNS[1:]
+
+
+def _person_json(key: str) -> str:
+    return (f"'[' || json_array({', '.join('employees.' + c for c in EMPLOYEE_COLUMNS)}) || ',' || "
+            f"(SELECT json_group_array(json_array({', '.join(_GRANT_JSON_COLUMNS)})) FROM grants "
+            f"WHERE employee_id = {key}) || ']'")
+
+
+# Migration 19: each person's value above, kept by SQLite itself (building it, mostly the grants'
+# json_group_array, was most of a single estimate's query). Any write to a person's employee row or
+# grants deletes their document, by trigger, so no writer can leave one stale; reads fall back to
+# building the value when there is none, so a missing document costs time, never correctness.
+# Imports, the demo build and this migration fill the missing ones (fill_person_docs).
+PERSON_DOCS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS person_docs (
+    employee_id TEXT PRIMARY KEY,
+    doc TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS person_docs_grant_inserted AFTER INSERT ON grants BEGIN
+    DELETE FROM person_docs WHERE employee_id = NEW.employee_id;
+END;
+CREATE TRIGGER IF NOT EXISTS person_docs_grant_deleted AFTER DELETE ON grants BEGIN
+    DELETE FROM person_docs WHERE employee_id = OLD.employee_id;
+END;
+CREATE TRIGGER IF NOT EXISTS person_docs_grant_updated AFTER UPDATE ON grants BEGIN
+    DELETE FROM person_docs WHERE employee_id IN (OLD.employee_id, NEW.employee_id);
+END;
+CREATE TRIGGER IF NOT EXISTS person_docs_employee_inserted AFTER INSERT ON employees BEGIN
+    DELETE FROM person_docs WHERE employee_id = NEW.employee_id;
+END;
+CREATE TRIGGER IF NOT EXISTS person_docs_employee_deleted AFTER DELETE ON employees BEGIN
+    DELETE FROM person_docs WHERE employee_id = OLD.employee_id;
+END;
+CREATE TRIGGER IF NOT EXISTS person_docs_employee_updated AFTER UPDATE ON employees BEGIN
+    DELETE FROM person_docs WHERE employee_id IN (OLD.employee_id, NEW.employee_id);
+END;
+"""
+# The kinds whose rows make up the documents: replacing one drops them all.
+PERSON_KINDS = frozenset({"employees", "grants"})
+
 
 def open_db(path: str | Path, *, create: bool = True) -> Database:
     """Open (creating if needed, unless create=False) the database, every table up to date (bot.db)."""
@@ -143,11 +190,11 @@ def replace_rows(db: Database, kind: str, rows: Iterable[Sequence[Any]],
         raise ValueError(f"unknown data kind: {kind}")
     insert = f"INSERT INTO {{table}} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
     if db.conn.in_transaction:
-        with write_transaction(db):
+        with write_transaction(db), _triggers_set_aside(db, kind):
             db.conn.execute(f"DELETE FROM {kind}")
             db.conn.executemany(insert.format(table=kind), rows)
             _touch(db, kind)
-        return
+        return   # the caller fills the person documents once, at the end of its transaction
     staging, retired = f"{kind}_staging", f"{kind}_retired"
     _retire(db, staging, chunk_seconds, pause_seconds)   # left by an import that was killed
     _retire(db, retired, chunk_seconds, pause_seconds)
@@ -171,7 +218,7 @@ def replace_rows(db: Database, kind: str, rows: Iterable[Sequence[Any]],
             if not more:
                 break
             time.sleep(pause_seconds)
-        with write_transaction(db):
+        with write_transaction(db), _triggers_set_aside(db, kind):
             db.conn.execute(f"ALTER TABLE {kind} RENAME TO {retired}")
             db.conn.execute(f"ALTER TABLE {staging} RENAME TO {kind}")
             _touch(db, kind)
@@ -179,7 +226,73 @@ def replace_rows(db: Database, kind: str, rows: Iterable[Sequence[Any]],
         with contextlib.suppress(Exception):
             _retire(db, staging, chunk_seconds, pause_seconds)
         raise
+    if kind in PERSON_KINDS:
+        try:
+            fill_person_docs(db, chunk_seconds=chunk_seconds, pause_seconds=pause_seconds)
+        except Exception:   # the rows are in: without documents reads are slower, not wrong
+            log.warning("person documents not filled after the %s import", kind, exc_info=True)
     _retire(db, retired, chunk_seconds, pause_seconds)
+
+
+@contextlib.contextmanager
+def _triggers_set_aside(db: Database, kind: str) -> Iterator[None]:
+    """Inside the caller's transaction: the table's triggers dropped for the block and created again
+    after it (on whichever table then has the name), and, for a kind the person documents are made
+    of, every document deleted.
+
+    A replacement rewrites every row, so firing a trigger per row would only delete the same
+    documents one by one; and renaming a table takes its triggers along to the retired copy, so
+    the staging table swapped in would have none.
+    """
+    triggers = db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                               (kind,)).fetchall()
+    for name, _ in triggers:
+        db.conn.execute(f'DROP TRIGGER "{name}"')
+    yield
+    for _, sql in triggers:
+        db.conn.execute(sql)
+    if kind in PERSON_KINDS:
+        db.conn.execute("DELETE FROM person_docs")
+
+
+_FILL_PERSON_DOCS = (
+    f"INSERT INTO person_docs (employee_id, doc) SELECT employee_id, {_person_json('employees.employee_id')} "
+    "FROM employees WHERE (?1 IS NULL OR employee_id > ?1) AND (?2 IS NULL OR employee_id <= ?2) "
+    "AND NOT EXISTS (SELECT 1 FROM person_docs d WHERE d.employee_id = employees.employee_id)"
+)
+# People per statement of a chunked fill: 500 with 2.7 million grants is about 30 ms, so a
+# transaction overruns chunk_seconds by little (2,000 held the write lock up to 0.5 s).
+_FILL_BATCH_PEOPLE = 500
+_FILL_UPPER_BOUND = ("SELECT employee_id FROM employees WHERE (?1 IS NULL OR employee_id > ?1) "
+                     "ORDER BY employee_id LIMIT 1 OFFSET ?2")
+
+
+def fill_person_docs(db: Database, *, chunk_seconds: float | None = None,
+                     pause_seconds: float = CHUNK_PAUSE_SECONDS) -> int:
+    """Build the missing person documents; returns how many were built.
+
+    In one statement (inside the caller's transaction, if one is open, else its own), or with
+    chunk_seconds, in transactions of about that long with pauses between them, as replace_rows
+    writes, so that no other writer waits for all of a large population.
+    """
+    conn = db.conn
+    if chunk_seconds is None or conn.in_transaction:
+        with write_transaction(db):
+            return conn.execute(_FILL_PERSON_DOCS, (None, None)).rowcount
+    built, low, done = 0, None, False
+    while not done:
+        started = time.monotonic()
+        with write_transaction(db):
+            while True:   # at least one batch per transaction, however short chunk_seconds is
+                row = conn.execute(_FILL_UPPER_BOUND, (low, _FILL_BATCH_PEOPLE - 1)).fetchone()
+                high = None if row is None else row[0]
+                built += conn.execute(_FILL_PERSON_DOCS, (low, high)).rowcount
+                done, low = high is None, high
+                if done or time.monotonic() - started >= chunk_seconds:
+                    break
+        if not done:
+            time.sleep(pause_seconds)
+    return built
 
 
 def _retire(db: Database, table: str, chunk_seconds: float, pause_seconds: float) -> None:
@@ -220,15 +333,12 @@ def _staging_schema(db: Database, kind: str, staging: str) -> list[str]:
 
     SQLite cannot rename an index, and the live table's index names are taken while
     both tables exist, so each index alternates between its name and name + "_b".
-    The tables of imported data have no triggers and no views read them: the swap
-    would take a trigger away with the old table, so one is refused here, loudly.
+    Triggers are left out: the staging table is filled without them, and the swap
+    moves the live table's triggers over to it (_triggers_set_aside).
     """
     rows = db.conn.execute(
         "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL "
-        "ORDER BY type = 'index', name", (kind,)).fetchall()
-    if any(kind_of == "trigger" for kind_of, _, _ in rows):
-        raise RuntimeError(f"the {kind} table has a trigger, which replace_rows cannot carry over to its "
-                           "staging table: extend bot.store._staging_schema first")
+        "AND type IN ('table', 'index') ORDER BY type = 'index', name", (kind,)).fetchall()
     out = []
     for kind_of, name, sql in rows:
         if kind_of == "table":
@@ -322,18 +432,15 @@ def employee(db: Database, employee_id: str) -> Employee | None:
     return None if row is None else _employee(row)
 
 
-# The person and their grants in one value: a JSON array of the employee's columns and of their
-# grants (after employee_id, the rest of GRANT_COLUMNS, one array each). One column instead of nine:
-# Python's sqlite3 asks SQLite for each column's type, bytes and text, each under the connection's
-# mutex, and the employee's own columns were a third of the query. The grants come unordered (the
-# covering index gives them in its order, but nothing relies on it: they are sorted below).
-_GRANT_JSON_COLUMNS = GRANT_COLUMNS[1:]
-_PERSON_SELECT = (
-    f"SELECT '[' || json_array({', '.join(EMPLOYEE_COLUMNS)}) || ',' || "
-    f"(SELECT json_group_array(json_array({', '.join(_GRANT_JSON_COLUMNS)})) FROM grants "
-    "WHERE employee_id = ?1) || ']' "
-    "FROM employees WHERE employee_id = ?1"
-)
+# The person and their grants in one value (_person_json): one column instead of nine, since Python's
+# sqlite3 asks SQLite for each column's type, bytes and text, each under the connection's mutex. The
+# stored document (migration 19) when there is one: the triggers keep one only for a person whose rows
+# are unchanged since it was built, and none for an employee who is not there. Else the value built
+# from the rows (building it was 44k of a read's 76k instructions, in callgrind). The
+# grants come unordered (the covering index gives them in its order, but nothing relies on it: they
+# are sorted below).
+_DOC_SELECT = "SELECT doc FROM person_docs WHERE employee_id = ?"
+_PERSON_SELECT = f"SELECT {_person_json('?1')} FROM employees WHERE employee_id = ?1"
 _EMPLOYEE_OF_SELECT = f"{_EMPLOYEE_SELECT} WHERE employee_id = ?"
 _GRANTS_OF_SELECT = f"{_GRANT_SELECT} WHERE employee_id = ? ORDER BY grant_date, grant_number"
 
@@ -371,10 +478,13 @@ def _person_records(db: Database, text: str) -> tuple[Employee, tuple[Grant, ...
 
 
 def employee_with_grants(db: Database, employee_id: str) -> tuple[Employee, list[Grant]] | None:
-    """An employee and their grants in one query of one value (the hot path of single estimates)."""
-    row = db.conn.execute(_PERSON_SELECT, (employee_id,)).fetchone()
+    """An employee and their grants from one value: their stored document, else the value built in
+    one query (the hot path of single estimates)."""
+    row = db.conn.execute(_DOC_SELECT, (employee_id,)).fetchone()
     if row is None:
-        return None
+        row = db.conn.execute(_PERSON_SELECT, (employee_id,)).fetchone()
+        if row is None:
+            return None
     text = row[0]
     found = _PEOPLE.get(text)
     if found is None:

@@ -38,6 +38,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     health.set_defaults(func=_health)
 
 
+# The channels whose replies carry a PNG chart drawn in the chart process (bot.charts.pool).
+CHART_CHANNELS = frozenset({"slack", "email"})
+
+
 def run_service(args: argparse.Namespace) -> int:
     from bot import clock as clocks, logs
     from bot.db import Connections
@@ -62,6 +66,11 @@ def run_service(args: argparse.Namespace) -> int:
     async def main() -> None:
         service = Service(components, state_dir=state_dir, extra_health=lambda: _outbox_health(connections))
         service.install_signals()
+        if context.channels & CHART_CHANNELS:
+            from bot.charts import pool as chart_pool
+
+            # Started and warmed now (Service.run stops it), not by the first employee's chart.
+            chart_pool.start(connections.path, settings)
         await service.run()
 
     try:

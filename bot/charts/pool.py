@@ -41,16 +41,35 @@ def _executor() -> Executor:
     with _lock:
         if _pool is None:
             # spawn, not fork: the service has threads (and SQLite connections) a fork would copy.
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_lower_priority)
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return _pool
 
 
+_niced = False          # in the chart process: whether it runs at NICENESS yet
+
+
 def _lower_priority() -> None:
+    """Drop to NICENESS, once: after the start-up warm-up, or before the first chart if none ran.
+
+    The warm-up runs at normal priority while the service starts (no answers are waiting yet):
+    at niceness 19 on a busy machine it crept on past start-up, into the first answers' time.
+    """
+    global _niced
+    if _niced:
+        return
+    _niced = True
     try:
         os.nice(NICENESS)
     except (AttributeError, OSError):   # no nice() on this platform: the chart runs at normal priority
         pass
+
+
+def _render(curve: PaymentCurve) -> bytes:
+    """png.render in the chart process, at its low priority."""
+    from bot.charts.png import render
+
+    _lower_priority()
+    return render(curve)
 
 
 def draw(curve: PaymentCurve, *, timeout: float = CHART_TIMEOUT) -> bytes:
@@ -59,7 +78,7 @@ def draw(curve: PaymentCurve, *, timeout: float = CHART_TIMEOUT) -> bytes:
 
     global _pool
     try:
-        return _executor().submit(render, curve).result(timeout=timeout)
+        return _executor().submit(_render, curve).result(timeout=timeout)
     except (BrokenProcessPool, OSError) as exc:
         log.warning("chart process unavailable (%s): drawing the chart in this process", exc)
         with _lock:
@@ -89,6 +108,7 @@ def _draw_with(db: Any, settings: Any, employee_id: str) -> bytes | None:
 
 def _draw_employee(db_path: str, settings: Any, employee_id: str) -> bytes | None:
     """In the chart process, through its own read-only connection."""
+    _lower_priority()
     return _draw_with(_reader(db_path), settings, employee_id)
 
 
@@ -144,8 +164,11 @@ def _warm(db_path: str, settings: Any) -> None:
     from bot import figures
     from bot.charts import png
 
-    png.warm()
-    figures.context(_reader(db_path), settings)
+    try:
+        png.warm()
+        figures.context(_reader(db_path), settings)
+    finally:
+        _lower_priority()
 
 
 def start(db_path: str | Path, settings: Any) -> Future[None] | None:

@@ -155,7 +155,7 @@ def payment_table(holdings: Sequence[tuple[SeriesKey, int]], acps: tuple[Decimal
     roundings, summed exactly. A Series missing, or without a price at one of the
     ACPs, falls back to the per-price sums, so the error raised is the one they raise.
     """
-    cents_rows = grid.cents_rows(acps)
+    cents_rows = grid.cents_rows_for(acps, dict.fromkeys(series for series, _ in holdings))
     table = _cents_table(acps, [(cents_rows.get(series), options) for series, options in holdings])
     if table is not None:
         return table

@@ -41,16 +41,35 @@ def _executor() -> Executor:
     with _lock:
         if _pool is None:
             # spawn, not fork: the service has threads (and SQLite connections) a fork would copy.
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                        initializer=_lower_priority)
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         return _pool
 
 
+_niced = False          # in the chart process: whether it runs at NICENESS yet
+
+
 def _lower_priority() -> None:
+    """Drop to NICENESS, once: after the start-up warm-up, or before the first chart if none ran.
+
+    The warm-up runs at normal priority while the service starts (no answers are waiting yet):
+    at niceness 19 on a busy machine it crept on past start-up, into the first answers' time.
+    """
+    global _niced
+    if _niced:
+        return
+    _niced = True
     try:
         os.nice(NICENESS)
     except (AttributeError, OSError):   # no nice() on this platform: the chart runs at normal priority
         pass
+
+
+def _render(curve: PaymentCurve) -> bytes:
+    """png.render in the chart process, at its low priority."""
+    from bot.charts.png import render
+
+    _lower_priority()
+    return render(curve)
 
 
 def draw(curve: PaymentCurve, *, timeout: float = CHART_TIMEOUT) -> bytes:
@@ -59,7 +78,7 @@ def draw(curve: PaymentCurve, *, timeout: float = CHART_TIMEOUT) -> bytes:
 
     global _pool
     try:
-        return _executor().submit(render, curve).result(timeout=timeout)
+        return _executor().submit(_render, curve).result(timeout=timeout)
     except (BrokenProcessPool, OSError) as exc:
         log.warning("chart process unavailable (%s): drawing the chart in this process", exc)
         with _lock:
@@ -89,6 +108,7 @@ def _draw_with(db: Any, settings: Any, employee_id: str) -> bytes | None:
 
 def _draw_employee(db_path: str, settings: Any, employee_id: str) -> bytes | None:
     """In the chart process, through its own read-only connection."""
+    _lower_priority()
     return _draw_with(_reader(db_path), settings, employee_id)
 
 
@@ -131,6 +151,45 @@ def submit_for(db_path: str | Path, settings: Any, employee_id: str) -> Future[b
     """draw_for's work as the chart process's future, for asyncio.wrap_future: no thread of
     the caller waits for the chart (a service's default pool has a handful, every other task needs them)."""
     return _executor().submit(_draw_employee, str(db_path), settings, employee_id)
+
+
+def _warm(db_path: str, settings: Any) -> None:
+    """In the chart process: what every chart needs, made once before the first is asked for.
+
+    The imports (Pillow, matplotlib's tick locator, numpy, holidays, bot.calc), the fonts and the
+    fixed label, and the calculation context (the program calendar and the Pricing Grid, cached per
+    data version by bot.figures): measured, some 0.45 s of CPU that fell on the first employee's
+    chart, and inside `sotp bench slack`'s measured window.
+    """
+    from bot import figures
+    from bot.charts import png
+
+    try:
+        png.warm()
+        figures.context(_reader(db_path), settings)
+    finally:
+        _lower_priority()
+
+
+def start(db_path: str | Path, settings: Any) -> Future[None] | None:
+    """Start the chart process and warm it (the service's start; returns at once).
+
+    If the process cannot start, nothing is lost: the first chart tries again, and draws in this
+    process if it still cannot. A warm-up that fails is logged, never raised.
+    """
+    try:
+        future = _executor().submit(_warm, str(db_path), settings)
+    except (BrokenProcessPool, OSError, RuntimeError) as exc:
+        log.warning("chart process not started (%s): the first chart will try again", exc)
+        return None
+
+    def done(f: Future[None]) -> None:
+        exc = None if f.cancelled() else f.exception()
+        if exc is not None:
+            log.warning("chart process warm-up failed (%s): charts are drawn all the same", exc)
+
+    future.add_done_callback(done)
+    return future
 
 
 def shutdown() -> None:

@@ -38,8 +38,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     health.set_defaults(func=_health)
 
 
+# The channels whose replies carry a PNG chart drawn in the chart process (bot.charts.pool).
+CHART_CHANNELS = frozenset({"slack", "email"})
+
+
 def run_service(args: argparse.Namespace) -> int:
     from bot import clock as clocks, logs
+    from bot.charts import pool as chart_pool
     from bot.db import Connections
     from bot.serve import ServeContext, Service, WorkerComponent, builtin_components, serve_modules
     from handlers.core import Conversation
@@ -53,11 +58,22 @@ def run_service(args: argparse.Namespace) -> int:
     logs.configure(level, log_file=getattr(args, "log_file", None))
     state_dir = Path(str(section.get("state_dir", "var")))
     clock = clocks.from_settings(settings, speed=getattr(args, "clock_speed", None))
+    # The chart process starts first, so that its warm-up (imports, calendar, grid) runs beside the
+    # building of the components instead of on the first employee's chart; Service.run stops it.
+    chart_pool.start(settings.db_path, settings)
     connections = Connections(settings.db_path, create=False)
-    conversation = Conversation(connections, settings, clock=clock)
-    context = ServeContext(settings, connections, conversation, clock, args, state_dir)
-    components = [*builtin_components(context), *(c for module in serve_modules() for c in module.components(context))]
-    context.channels = {c.worker.channel for c in components if isinstance(c, WorkerComponent)}
+    try:
+        conversation = Conversation(connections, settings, clock=clock)
+        context = ServeContext(settings, connections, conversation, clock, args, state_dir)
+        components = [*builtin_components(context),
+                      *(c for module in serve_modules() for c in module.components(context))]
+        context.channels = {c.worker.channel for c in components if isinstance(c, WorkerComponent)}
+    except BaseException:
+        chart_pool.shutdown()
+        connections.close()
+        raise
+    if not context.channels & CHART_CHANNELS:
+        chart_pool.shutdown()      # no channel here attaches a chart
 
     async def main() -> None:
         service = Service(components, state_dir=state_dir, extra_health=lambda: _outbox_health(connections))
@@ -67,6 +83,7 @@ def run_service(args: argparse.Namespace) -> int:
     try:
         asyncio.run(main())
     finally:
+        chart_pool.shutdown()       # harmless when Service.run has stopped it already
         connections.close()
     return 0
 

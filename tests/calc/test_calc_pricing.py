@@ -85,6 +85,18 @@ def test_prices_at_one_acp_match_price_and_mark_out_of_range_series():
     assert table == {S35: D("0.40"), other: None}   # 0.20 + 1.00 x 2/10 = 0.40; 22 < 25 for the other
 
 
+def test_one_holders_cents_rows_are_the_grids_rows_for_their_series_only():
+    # A chart asks for its holder's Series at its own ACPs; a Series unpriced at one of them has no row.
+    s40 = SeriesKey(D("40.00"), date(2010, 7, 3), False)
+    grid = PricingGrid([*points(S35, ("20.00", "0.20"), ("25.00", "0.50"), ("30.00", "1.10")),
+                        *points(s40, ("20.00", "0.10"), ("23.00", "0.20"))])
+    acps = (D("21.00"), D("22.50"), D("23.00"))
+    assert grid.cents_rows_for(acps, [S35, s40]) == grid.cents_rows(acps)
+    assert grid.cents_rows_for(acps, [S35]) == {S35: grid.cents_rows(acps)[S35]}
+    assert grid.cents_rows_for((D("21.00"), D("27.50")), [S35, s40]) == grid.cents_rows((D("21.00"), D("27.50")))
+    assert list(grid.cents_rows_for((D("21.00"), D("27.50")), [S35, s40])) == [S35]
+
+
 def test_the_model_grid_is_flagged_illustrative():
     assert PricingGrid([], illustrative=True).illustrative
     assert not GRID.illustrative

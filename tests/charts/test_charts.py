@@ -191,3 +191,29 @@ def test_a_chart_on_the_model_grid_says_it_is_illustrative(db, settings):
     assert text.title(curve) == "Total Payment of E1, Average Closing Price $15.00 to $40.00 (illustrative)"
     assert text.render(curve).splitlines()[0].endswith("(illustrative)")
     assert b"Illustrative: model prices" in png.render(curve)     # the PNG's Title text chunk
+
+
+def test_the_chart_process_started_and_warmed_at_start_up_draws_the_same_chart(db, db_path, settings):
+    from bot.charts import pool
+
+    try:
+        warmed = pool.start(db_path, settings)
+        assert warmed is not None and warmed.result(timeout=120) is None
+        assert png.for_employee(db, settings, "E1", separate_process=True) == png.render(
+            figures.chart_points(db, settings, "E1"))
+    finally:
+        pool.shutdown()
+
+
+def test_a_chart_process_that_cannot_start_at_start_up_leaves_charts_drawn_in_the_service(db, db_path, settings,
+                                                                                          monkeypatch):
+    from bot.charts import pool
+
+    class Cannot:
+        def submit(self, *args, **kwargs):
+            raise OSError("no processes left")
+
+    monkeypatch.setattr(pool, "_executor", lambda: Cannot())
+    assert pool.start(db_path, settings) is None
+    assert png.for_employee(db, settings, "E1", separate_process=True) == png.render(
+        figures.chart_points(db, settings, "E1"))

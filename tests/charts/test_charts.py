@@ -217,3 +217,37 @@ def test_a_chart_process_that_cannot_start_at_start_up_leaves_charts_drawn_in_th
     assert pool.start(db_path, settings) is None
     assert png.for_employee(db, settings, "E1", separate_process=True) == png.render(
         figures.chart_points(db, settings, "E1"))
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a container's init may never reap an orphan)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_the_chart_process_leaves_when_the_service_that_started_it_is_killed_with_sigkill():
+    import signal
+    import time
+
+    from bot.charts import pool
+
+    script = ("import os, time\nfrom bot.charts import pool\n"
+              "if __name__ == '__main__':\n"
+              "    print(pool._executor().submit(os.getpid).result(), flush=True)\n"
+              "    time.sleep(120)\n")
+    service = subprocess.Popen([sys.executable, "-c", script], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        worker = int(service.stdout.readline())
+        assert _running(worker)
+        service.send_signal(signal.SIGKILL)
+        service.wait(10)
+        deadline = time.monotonic() + 10 * pool.PARENT_POLL_SECONDS
+        while _running(worker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _running(worker)
+    finally:
+        service.kill()
+        service.stdout.close()

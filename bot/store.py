@@ -131,30 +131,18 @@ def _person_json(key: str) -> str:
 # grants deletes their document, by trigger, so no writer can leave one stale; reads fall back to
 # building the value when there is none, so a missing document costs time, never correctness.
 # Imports, the demo build and this migration fill the missing ones (fill_person_docs).
+# Whose document a write drops: each trigger's name, event and the person(s) the changed row names.
+_PERSON_DOC_TRIGGERS = (("inserted", "INSERT", "= NEW.employee_id"), ("deleted", "DELETE", "= OLD.employee_id"),
+                        ("updated", "UPDATE", "IN (OLD.employee_id, NEW.employee_id)"))
 PERSON_DOCS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS person_docs (
     employee_id TEXT PRIMARY KEY,
     doc TEXT NOT NULL
 ) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS person_docs_grant_inserted AFTER INSERT ON grants BEGIN
-    DELETE FROM person_docs WHERE employee_id = NEW.employee_id;
-END;
-CREATE TRIGGER IF NOT EXISTS person_docs_grant_deleted AFTER DELETE ON grants BEGIN
-    DELETE FROM person_docs WHERE employee_id = OLD.employee_id;
-END;
-CREATE TRIGGER IF NOT EXISTS person_docs_grant_updated AFTER UPDATE ON grants BEGIN
-    DELETE FROM person_docs WHERE employee_id IN (OLD.employee_id, NEW.employee_id);
-END;
-CREATE TRIGGER IF NOT EXISTS person_docs_employee_inserted AFTER INSERT ON employees BEGIN
-    DELETE FROM person_docs WHERE employee_id = NEW.employee_id;
-END;
-CREATE TRIGGER IF NOT EXISTS person_docs_employee_deleted AFTER DELETE ON employees BEGIN
-    DELETE FROM person_docs WHERE employee_id = OLD.employee_id;
-END;
-CREATE TRIGGER IF NOT EXISTS person_docs_employee_updated AFTER UPDATE ON employees BEGIN
-    DELETE FROM person_docs WHERE employee_id IN (OLD.employee_id, NEW.employee_id);
-END;
-"""
+""" + "".join(
+    f"CREATE TRIGGER IF NOT EXISTS person_docs_{row}_{name} AFTER {event} ON {table} BEGIN\n"
+    f"    DELETE FROM person_docs WHERE employee_id {who};\nEND;\n"
+    for table, row in (("grants", "grant"), ("employees", "employee")) for name, event, who in _PERSON_DOC_TRIGGERS)
 # The kinds whose rows make up the documents: replacing one drops them all.
 PERSON_KINDS = frozenset({"employees", "grants"})
 

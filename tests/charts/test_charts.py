@@ -251,3 +251,48 @@ def test_the_chart_process_leaves_when_the_service_that_started_it_is_killed_wit
     finally:
         service.kill()
         service.stdout.close()
+
+
+def test_the_png_is_rgb_at_100_dpi_with_the_heading_as_its_title(db, settings):
+    import io
+
+    from PIL import Image
+
+    curve = figures.chart_points(db, settings, "E1")
+    picture = Image.open(io.BytesIO(png.render(curve)))
+    picture.load()
+    assert (picture.format, picture.mode, picture.size) == ("PNG", "RGB", (800, 480))
+    assert [round(d) for d in picture.info["dpi"]] == [100, 100]
+    assert picture.info["Title"] == "Total Payment for E1 at an Average Closing Price from $15.00 to $40.00"
+
+
+def test_a_heading_outside_latin_1_is_kept_whole_in_the_title(db, settings):
+    import dataclasses
+    import io
+
+    from PIL import Image
+
+    curve = dataclasses.replace(figures.chart_points(db, settings, "E1"), employee_id="E1 Łukasz 李")
+    picture = Image.open(io.BytesIO(png.render(curve)))
+    picture.load()
+    assert picture.info["Title"] == "Total Payment for E1 Łukasz 李 at an Average Closing Price from $15.00 to $40.00"
+
+
+def test_text_drawn_with_kept_masks_has_the_pixels_of_a_plain_font():
+    """The same label at two sub-pixel starts, twice each: the kept masks change no pixel."""
+    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
+
+    plain = ImageFont.truetype(f"{matplotlib.get_data_path()}/fonts/ttf/DejaVuSans.ttf", png._font(10).size)
+
+    def drawn(font: object) -> bytes:
+        image = Image.new("RGB", (200, 60), "white")
+        draw = ImageDraw.Draw(image)
+        for _ in range(2):
+            draw.text((10.0, 20.0), "$12,500", font=font, fill="black", anchor="lm")
+            draw.text((100.4, 40.7), "$12,500", font=font, fill="black", anchor="lm")
+        return image.tobytes()
+
+    assert isinstance(png._font(10), ImageFont.FreeTypeFont) and type(png._font(10)) is not ImageFont.FreeTypeFont
+    assert drawn(png._font(10)) == drawn(plain)
+    assert png._font(10).getmask2.cache_info().hits >= 2

@@ -80,3 +80,39 @@ async def test_the_dm_channel_slack_answers_with_is_remembered_for_messages_the_
     await app.dm("when is the election deadline?", user="U0DIEGO")
     await app.slack.wait_for("chat.postMessage")
     assert SlackStore(app.db).dm_channels() == {"U0DIEGO": "D0DIEGO"}
+
+
+async def test_the_employees_with_a_slack_id_on_record_are_known_from_the_start_without_a_lookup(app):
+    alice, pat = app.deps.directory.cached("U0ALICE"), app.deps.directory.cached("U0PAT")
+    assert (alice.employee.employee_id, pat.employee.employee_id) == ("E1", "E6")
+    assert app.deps.directory.cached("U0DIEGO") is None      # linked by profile email only: found on first message
+    assert app.deps.directory.lookups == 0 and app.slack.of("users.info") == []
+
+
+async def test_the_load_keeps_a_stored_time_zone_only_while_it_is_fresh(app, clock):
+    from datetime import timedelta
+
+    from bot.channels.slack.directory import Directory
+    from bot.db import write_transaction
+
+    with write_transaction(app.db):
+        SlackStore(app.db).remember_lookup("U0ALICE", "alice.smith@example.com", "America/Los_Angeles", "E1",
+                                           clock() - timedelta(hours=2))
+        SlackStore(app.db).remember_lookup("U0PAT", "pquinn@example.com", "America/New_York", "E6",
+                                           clock() - timedelta(hours=30))
+    directory = Directory(app.context.connections, app.deps.api, ttl=timedelta(hours=24), clock=clock)
+    assert await directory.load() == 5          # E1, E3, E4, E5 and E6 have a Slack id on record
+    assert directory.cached("U0ALICE").time_zone == "America/Los_Angeles"
+    assert directory.cached("U0PAT").time_zone is None       # 30 hours old: asked again when it is needed
+
+
+async def test_the_dm_channels_on_record_are_loaded_at_start(app):
+    from datetime import timedelta
+
+    from bot.channels.slack.directory import Directory
+
+    await app.dm("when is the election deadline?", user="U0DIEGO")
+    await app.slack.wait_for("chat.postMessage")
+    directory = Directory(app.context.connections, app.deps.api, ttl=timedelta(hours=24), clock=app.deps.directory.clock)
+    await directory.load()
+    assert directory._dms == {"U0DIEGO": "D0DIEGO"}

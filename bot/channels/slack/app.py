@@ -180,6 +180,10 @@ class SlackInbound:
         try:
             if self.deps.turns is not None:
                 await self.deps.turns.start()
+            try:
+                await self.deps.directory.load()
+            except Exception:       # the cache then fills message by message, as it did before
+                log.warning("slack directory not loaded at start", exc_info=True)
             # What a process before this one stored and did not finish, before a new event can come in.
             await self.inbound.adopt_legacy()
             await self.inbound.resume(time.time())

@@ -21,7 +21,7 @@ from slack_sdk.errors import SlackApiError
 from bot import store
 from bot.calc.records import Employee
 from bot.channels.slack.api import SlackApi, error_code
-from bot.channels.slack.store import SlackStore
+from bot.channels.slack.store import SlackStore, SlackUser
 from bot.db import Connections, write_transaction
 from handlers.identity import identify
 from handlers.messages import Incoming
@@ -55,6 +55,31 @@ class Directory:
         self.lookups = 0
 
     # -- who ----------------------------------------------------------------------------------------
+
+    async def load(self) -> int:
+        """Fill the cache at start with the employees whose Slack user id is on record, and the known DM
+        channels, so that an employee's first message needs no database read: in a burst of new askers
+        those reads were the slowest answers of the first second. A stored time zone is kept only while
+        fresh, so a message that needs it still asks Slack. Returns how many were loaded."""
+        now = self.clock()
+
+        def read() -> tuple[list[Employee], dict[str, SlackUser]]:
+            db = self.connections.db()
+            return store.employees_on_slack(db, CACHE_LIMIT), SlackStore(db).users()
+
+        employees, users = await asyncio.to_thread(read)
+        for employee in employees:
+            user_id = employee.slack_user_id
+            assert user_id is not None
+            row = users.get(user_id)
+            fresh = row is not None and row.looked_up_at is not None and now - row.looked_up_at < self.ttl
+            self._cache[user_id] = (Asker(user_id, employee, row.email if row else None,
+                                          row.time_zone if fresh and row else None), now)
+        if self._dms is None:
+            self._dms = {user_id: row.dm_channel for user_id, row in users.items() if row.dm_channel}
+        log.info("slack directory loaded: %d employees with a Slack user id, %d DM channels",
+                 len(employees), len(self._dms))
+        return len(employees)
 
     async def who(self, user_id: str, *, need_time_zone: bool = False) -> Asker:
         now = self.clock()
@@ -115,6 +140,11 @@ class Directory:
         log.info("slack user looked up user=%s matched=%s", user_id, asker.employee.employee_id
                  if asker.employee else "no")
         return asker
+
+    def cached(self, user_id: str) -> Asker | None:
+        """Who the directory holds for this user now, asking nobody."""
+        entry = self._cache.get(user_id)
+        return None if entry is None else entry[0]
 
     def forget(self, user_id: str) -> None:
         self._cache.pop(user_id, None)

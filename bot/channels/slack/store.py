@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Sequence
 
 from bot.db import Database
 from bot.timestamps import from_db, optional_from_db, to_db
@@ -54,6 +55,13 @@ class TicketPost:
     posted_at: datetime
 
 
+_USER_SELECT = "SELECT user_id, email, time_zone, employee_id, dm_channel, looked_up_at FROM slack_users"
+
+
+def _user(row: Sequence[Any]) -> SlackUser:
+    return SlackUser(row[0], row[1] or None, row[2] or None, row[3], row[4], optional_from_db(row[5]))
+
+
 class SlackStore:
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -61,12 +69,12 @@ class SlackStore:
     # -- users ------------------------------------------------------------------------------------
 
     def user(self, user_id: str) -> SlackUser | None:
-        row = self.db.conn.execute(
-            "SELECT user_id, email, time_zone, employee_id, dm_channel, looked_up_at FROM slack_users "
-            "WHERE user_id = ?", (user_id,)).fetchone()
-        if row is None:
-            return None
-        return SlackUser(row[0], row[1] or None, row[2] or None, row[3], row[4], optional_from_db(row[5]))
+        row = self.db.conn.execute(f"{_USER_SELECT} WHERE user_id = ?", (user_id,)).fetchone()
+        return None if row is None else _user(row)
+
+    def users(self) -> dict[str, SlackUser]:
+        """Every stored Slack user, by user id (the directory's load at start)."""
+        return {row[0]: _user(row) for row in self.db.conn.execute(_USER_SELECT)}
 
     def remember_lookup(self, user_id: str, email: str | None, time_zone: str | None,
                         employee_id: str | None, now: datetime) -> None:

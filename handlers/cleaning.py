@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import re
 
+# A forward's marker: what follows is someone else's message, and with no note above it, the question.
+_FORWARD_STARTS = [
+    re.compile(r"^\s*-{2,}\s*forwarded message\s*-{2,}\s*$", re.I),
+    re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
+]
 # Where the quoted earlier message starts: everything from here on is dropped.
 _QUOTE_STARTS = [
     re.compile(r"^\s*-{2,}\s*original message\s*-{2,}\s*$", re.I),
-    re.compile(r"^\s*-{2,}\s*forwarded message\s*-{2,}\s*$", re.I),
-    re.compile(r"^\s*begin forwarded message:?\s*$", re.I),
+    *_FORWARD_STARTS,
     re.compile(r"^\s*_{10,}\s*$"),                                  # Outlook's rule line
     re.compile(r"^\s*on\b.{0,200}\bwrote:\s*$", re.I),              # Gmail/Apple: "On Tue, ... wrote:"
     re.compile(r"^\s*from:\s.+$", re.I),                            # Outlook header block of the quoted mail
@@ -22,6 +26,8 @@ _QUOTE_STARTS = [
     re.compile(r"^\s*(?:le|am|el|em|il|op|den|på)\b.{0,200}\b(?:a écrit|schrieb|escribió|escreveu|ha scritto|"
                r"schreef|skrev)\b.{0,80}:\s*$", re.I),
 ]
+_HEADER_LINE = re.compile(r"^\s*(?:from|sent|date|to|cc|subject)\s*:", re.I)
+_RULE_LINE = re.compile(r"^\s*[-_=]{3,}\s*$")       # a line that only closes the forwarded part
 # Gmail wraps a long attribution: "On Mon, Nov 3, 2003 at 9:00 AM Alice Smith <alice@...>" / "wrote:".
 _ATTRIBUTION_START = re.compile(r"^\s*on\s.{0,200}$", re.I)
 _ATTRIBUTION_END = re.compile(r"^.{0,120}\bwrote:\s*$", re.I)
@@ -60,11 +66,17 @@ _SIGN_OFF = re.compile(
 
 
 def strip_quoted(text: str) -> str:
-    """Drop the quoted earlier thread and '>' lines."""
+    """Drop the quoted earlier thread and '>' lines.
+
+    A forward with nothing of the sender's own above it keeps what it forwards, or the sender's
+    question below it: dropping everything from the marker left an empty message, answered as
+    off-topic ("Hi," and nothing else)."""
     kept: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if any(p.match(line) for p in _QUOTE_STARTS):
+            if any(p.match(line) for p in _FORWARD_STARTS) and not _has_own_words(kept):
+                return _forwarded(lines[i + 1:])
             break
         if (_ATTRIBUTION_START.match(line) and i + 1 < len(lines) and _ATTRIBUTION_END.match(lines[i + 1])):
             break
@@ -72,6 +84,18 @@ def strip_quoted(text: str) -> str:
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+def _has_own_words(lines: list[str]) -> bool:
+    return any(line.strip() and not _GREETING.match(line) and not _SIGN_OFF.match(line) for line in lines)
+
+
+def _forwarded(lines: list[str]) -> str:
+    """The question of a forward without a note: what it forwards, without the header lines."""
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or _HEADER_LINE.match(lines[start])):
+        start += 1
+    return "\n".join(line for line in lines[start:] if not _RULE_LINE.match(line))
 
 
 def strip_greeting_and_signature(text: str) -> str:

@@ -56,3 +56,27 @@ def test_sign_offs_in_other_languages_end_the_message():
     assert clean_message("Olá,\n\nHow will Mellon get my bank details?\n\nObrigado,\nRafael") == \
         "How will Mellon get my bank details?"
     assert clean_message("Is tax withheld?\n\nMit freundlichen Grüßen\nAnna") == "Is tax withheld?"
+
+
+def test_a_forward_with_a_note_above_it_is_the_note():
+    text = ("Could you answer this for my colleague?\n\n---------- Forwarded message ---------\nFrom: Rui\n\n"
+            "are the payments taxed in Portugal")
+    assert clean_message(text) == "Could you answer this for my colleague?"
+
+
+def test_a_forward_with_no_note_is_the_forwarded_question_without_its_headers():
+    text = ("---------- Forwarded message ---------\nFrom: Rui Alves <ralves@example.com>\nDate: Tue, Nov 4, 2003\n"
+            "Subject: options\nTo: Marta\n\nDo unvested options count as eligible options?")
+    assert clean_message(text) == "Do unvested options count as eligible options?"
+
+
+def test_a_forward_under_a_greeting_keeps_what_it_forwards_and_the_question_below_it():
+    text = ("Hello,\n\nBegin forwarded message:\nFrom: Kenji\nmy election shows as pending in the tool\n-----\n\n"
+            "Kenji wants to know how long Mellon takes to record a faxed form.\n\nRegards,\nAiko")
+    assert clean_message(text) == ("my election shows as pending in the tool\n\n"
+                                   "Kenji wants to know how long Mellon takes to record a faxed form.")
+
+
+def test_a_reply_with_nothing_above_the_quoted_thread_is_not_answered_from_the_quote():
+    text = "\nOn Mon, Nov 3, 2003 at 9:00 AM SOTP Assistant wrote:\n> From Q21 of the Notice: the deadline"
+    assert clean_message(text, whole_if_empty=False) == ""

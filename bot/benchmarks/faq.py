@@ -109,7 +109,7 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
 
     statements = {"election": conversation.assistant.election_statement(),
                   "advice": conversation.assistant.advice_parts()[1]}
-    intent_hits = top1 = top3 = faq_total = 0
+    intent_hits = top1 = top3 = faq_total = unsure = confident_wrong = 0
     latencies: list[float] = []
     understanding_ms: list[float] = []
     misses: list[dict[str, Any]] = []
@@ -153,6 +153,10 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
             hit3 = any(s in wanted for s in got[:3])
             top1 += hit1
             top3 += hit3
+            # "Did you mean" offers choices; an answer without them that cites the wrong section is the
+            # worse mistake (the issue: a confident wrong answer is worse than asking).
+            unsure += bool(reply.choices)
+            confident_wrong += not reply.choices and not hit1
             if not hit1:
                 misses.append({"id": row.get("id"), "want": wanted, "got": got[:3], "intent": reply.intent,
                                "top3": hit3, "text": row["text"][:120]})
@@ -174,6 +178,8 @@ def measure(rows: list[dict[str, Any]], repeat: int) -> dict[str, Any]:
         "faq_questions": faq_total,
         "top1": round(top1 / faq_total, 4) if faq_total else None,
         "top3": round(top3 / faq_total, 4) if faq_total else None,
+        "did_you_mean": unsure,
+        "confident_wrong": confident_wrong,
         "latency_ms": {"median": round(statistics.median(latencies), 3),
                        "p99": round(_percentile(latencies, 0.99), 3),
                        "max": round(max(latencies), 3), "target_p99": TARGET_P99_MS},
@@ -210,6 +216,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"faq questions      {result['faq_questions']}")
         print(f"top-1 section      {result['top1']:.1%}")
         print(f"top-3 section      {result['top3']:.1%}")
+        print(f"did you mean       {result['did_you_mean']} of {result['faq_questions']}; answered confidently "
+              f"from a wrong section: {result['confident_wrong']}")
     print(f"latency median     {lat['median']:.2f} ms")
     print(f"latency p99        {lat['p99']:.2f} ms   (max {lat['max']:.2f} ms; target <= {TARGET_P99_MS:g} ms)")
     print(f"  understanding    {und['median']:.2f} ms median, {und['p99']:.2f} ms p99")

@@ -68,9 +68,9 @@ _SIGN_OFF = re.compile(
 def strip_quoted(text: str) -> str:
     """Drop the quoted earlier thread and '>' lines.
 
-    A forward with nothing of the sender's own above it keeps what it forwards, or the sender's
-    question below it: dropping everything from the marker left an empty message, answered as
-    off-topic ("Hi," and nothing else)."""
+    A forward with nothing of the sender's own above it keeps what it forwards, and whatever the
+    sender wrote below it: dropping everything from the marker left an empty message, answered
+    as off-topic ("Hi," and nothing else)."""
     kept: list[str] = []
     lines = text.splitlines()
     for i, line in enumerate(lines):

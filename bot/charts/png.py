@@ -35,7 +35,7 @@ TOTAL_COLOUR, LIMIT_COLOUR, INITIAL_COLOUR, TABLE_COLOUR = "#1f4e79", "#c00000",
 CONTINGENT_COLOUR, GRID_COLOUR, NOTE_COLOUR = "#f2f2f2", "#e0e0e0", "#555555"
 YLABEL = "Total Payment (U.S. dollars)"
 COMPRESS_LEVEL = 3          # zlib level: 6 took 60% longer for 7% fewer bytes
-MASKS_KEPT = 512            # rendered text masks kept per font: the tick labels and legend recur on every chart
+MASKS_KEPT = 512            # rendered text masks kept, all fonts together: the tick labels and legend recur
 
 # The axes inside the figure (fractions, as matplotlib's subplots_adjust had them), in pixels.
 LEFT, RIGHT, TOP, BOTTOM = round(0.12 * WIDTH), round(0.96 * WIDTH), round((1 - 0.88) * HEIGHT), round((1 - 0.16) * HEIGHT)

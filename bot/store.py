@@ -499,9 +499,10 @@ def employee_by_slack_id(db: Database, slack_user_id: str) -> Employee | None:
 
 
 def employees_on_slack(db: Database, limit: int) -> list[Employee]:
-    """Employees with a Slack user id on record, at most limit of them (the Slack directory's load)."""
+    """Employees with a Slack user id on record, the first limit of them by id (the Slack directory's load)."""
     return [_employee(r) for r in db.conn.execute(
-        f"{_EMPLOYEE_SELECT} WHERE slack_user_id IS NOT NULL AND slack_user_id != '' LIMIT ?", (limit,))]
+        f"{_EMPLOYEE_SELECT} WHERE slack_user_id IS NOT NULL AND slack_user_id != '' ORDER BY employee_id LIMIT ?",
+        (limit,))]
 
 
 def employees(db: Database) -> list[Employee]:

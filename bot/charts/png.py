@@ -87,9 +87,9 @@ def _font(points: float) -> Any:
 @functools.lru_cache(maxsize=None)
 def _kept_masks() -> type:
     """A FreeTypeFont that keeps the masks it rendered: the same tick labels, legend and note are on
-    every chart, and rasterizing them again was a third of a chart's CPU. ImageDraw only reads a mask
-    (draw_bitmap), and the key holds every argument, the sub-pixel start included, so the pixels are
-    the same. Made on first use, so importing this module does not import Pillow."""
+    every chart, and rasterizing them again was a quarter of a chart's CPU (8.3 -> 6.2 ms). ImageDraw
+    only reads a mask (draw_bitmap), and the key holds every argument, the sub-pixel start included,
+    so the pixels are the same. Made on first use, so importing this module does not import Pillow."""
     from PIL import ImageFont
 
     class KeptMasks(ImageFont.FreeTypeFont):

@@ -116,3 +116,13 @@ async def test_the_dm_channels_on_record_are_loaded_at_start(app):
     directory = Directory(app.context.connections, app.deps.api, ttl=timedelta(hours=24), clock=app.deps.directory.clock)
     await directory.load()
     assert directory._dms == {"U0DIEGO": "D0DIEGO"}
+
+
+async def test_a_new_asker_when_the_directory_is_full_pushes_out_only_the_oldest_entry(app, monkeypatch):
+    from bot.channels.slack import directory
+
+    monkeypatch.setattr(directory, "CACHE_LIMIT", 5)      # as many as the load at start brought in
+    await app.dm("when is the election deadline?", user="U0DIEGO")
+    await app.slack.wait_for("chat.postMessage")
+    held = [u for u in ("U0ALICE", "U0BRUNA", "U0JAN", "U0MEI", "U0PAT", "U0DIEGO") if app.deps.directory.cached(u)]
+    assert held == ["U0BRUNA", "U0JAN", "U0MEI", "U0PAT", "U0DIEGO"]

@@ -90,8 +90,10 @@ class Directory:
         if asker is None:
             asker = await self._look_up(user_id, now)
         if asker is not None:
-            if len(self._cache) >= CACHE_LIMIT:
-                self._cache.clear()
+            if user_id not in self._cache and len(self._cache) >= CACHE_LIMIT:
+                # The oldest entry goes, not all of them: the load at start may have filled the cache,
+                # and clearing it for one new asker would throw that load away.
+                del self._cache[next(iter(self._cache))]
             self._cache[user_id] = (asker, now)
             return asker
         return Asker(user_id, None, None, None)

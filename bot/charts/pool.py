@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.calc.curve import PaymentCurve
+from bot.spawned import settle_heap
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def _warm(db_path: str, settings: Any) -> None:
     try:
         png.warm()
         figures.context(_reader(db_path), settings)
+        settle_heap()
     finally:
         _lower_priority()
 

@@ -32,7 +32,7 @@ from bot.channels.email.inbox import Inbox
 from bot.channels.email.processor import InboundProcessor
 from bot.channels.email.settings import EmailSettings
 from bot.queue import CHANNELS
-from bot.spawned import ask_to_finish, let_go
+from bot.spawned import ask_to_finish, let_go, settle_heap
 
 log = logging.getLogger("sotp.email")
 
@@ -78,6 +78,7 @@ def _serve(conn: Any, db_path: str, settings: Any, config: EmailSettings, clock:
         conversation.wakers[channel] = forward(channel)
     conversation.wakers["email"] = processor.deferring(forward("email"))
     conversation.assistant          # the knowledge is built lazily: before the first email, not for it
+    settle_heap()
     wake, stop = threading.Event(), threading.Event()
 
     def read() -> None:

@@ -37,6 +37,7 @@ from bot.channels.slack.blocks import MAX_MESSAGE_TEXT
 from bot.channels.slack.config import SlackSettings
 from bot.channels.slack.inbound import Inbound
 from bot.channels.slack.listeners import register_listeners
+from bot.spawned import settle_heap
 
 log = logging.getLogger("sotp.slack.app")
 
@@ -188,6 +189,7 @@ class SlackInbound:
             await self.inbound.adopt_legacy()
             await self.inbound.resume(time.time())
             resuming = asyncio.ensure_future(self.inbound.run(stop, first=False))
+            settle_heap()       # the knowledge, Bolt and the directory are loaded: no collection walks them again
             if self.settings.mode == "socket":
                 await self._socket(stop)
             else:

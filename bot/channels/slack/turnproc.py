@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from bot.db import checkpoints_apart
-from bot.spawned import ask_to_finish, let_go
+from bot.spawned import ask_to_finish, let_go, settle_heap
 from handlers.messages import Handover, Incoming, Response
 
 log = logging.getLogger("sotp.slack.turns")
@@ -61,6 +61,7 @@ def _serve(conn: Any, db_path: str, settings: Any, clock: Callable[[], Any], lev
 
 def _turns(conn: Any, conversation: Any) -> None:
     conversation.assistant          # the knowledge is built lazily: before the first asker, not for them
+    settle_heap()
     inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
 
     def read() -> None:

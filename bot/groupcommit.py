@@ -21,14 +21,18 @@ class GroupCommit(Generic[Item, Result]):
     """`await submit(item)` returns `write(batch)`'s result for that item, once its batch is committed.
 
     `write` takes the items queued together and returns one result per item, in order; it runs
-    in `executor()` (None: the loop's default pool). If it raises, every item of that batch gets
+    in `executor()` (None: the loop's default pool), or with `inline` on the event loop itself
+    (for a file no other process writes, whose commit is a fraction of a millisecond: a thread
+    hop, two wake-ups and the interpreter lock passed back and forth, cost more than the
+    write). If it raises, every item of that batch gets
     the exception (none of them was stored); items still queued when the writer task is cancelled
     (the loop stopping) are cancelled, so no caller waits forever.
     """
 
     def __init__(self, write: Callable[[list[Item]], list[Result]],
-                 executor: Callable[[], Executor | None] = lambda: None) -> None:
+                 executor: Callable[[], Executor | None] = lambda: None, *, inline: bool = False) -> None:
         self._write = write
+        self._inline = inline
         self._executor = executor
         self._queued: list[tuple[Item, asyncio.Future[Result]]] = []
         self._writer: asyncio.Future[None] | None = None
@@ -56,7 +60,11 @@ class GroupCommit(Generic[Item, Result]):
             while self._queued:
                 batch, self._queued = self._queued, []
                 try:
-                    results = await loop.run_in_executor(self._executor(), self._write, [item for item, _ in batch])
+                    items = [item for item, _ in batch]
+                    if self._inline:
+                        results = self._write(items)
+                    else:
+                        results = await loop.run_in_executor(self._executor(), self._write, items)
                 except Exception as exc:
                     for _, waiter in batch:
                         if not waiter.done():

@@ -47,3 +47,20 @@ async def test_callers_still_queued_when_the_writer_is_cancelled_are_cancelled_n
     outcomes = await asyncio.wait_for(asyncio.gather(*callers, return_exceptions=True), 5)
     assert all(isinstance(o, asyncio.CancelledError) for o in outcomes)
     assert await commit.submit(3) == 3       # and a new writer serves the next caller
+
+
+async def test_an_inline_writer_runs_on_the_event_loops_own_thread_and_still_groups_what_arrived_together():
+    import threading
+
+    threads: list[int] = []
+    calls: list[list[int]] = []
+
+    def write(items: list[int]) -> list[int]:
+        threads.append(threading.get_ident())
+        calls.append(items)
+        return [n + 1 for n in items]
+
+    commit: GroupCommit[int, int] = GroupCommit(write, inline=True)
+    assert await asyncio.gather(*(commit.submit(n) for n in range(3))) == [1, 2, 3]
+    assert calls == [[0, 1, 2]]
+    assert threads == [threading.get_ident()]

@@ -164,3 +164,15 @@ async def test_a_row_an_older_version_left_pending_in_the_database_is_moved_and_
             (event_key(DM), "done", "moved to the ledger file")]
     finally:
         connections.close()
+
+
+async def test_stores_on_the_event_loop_leave_the_ledgers_wal_checkpoints_to_a_thread(app, db_path):
+    # A store runs on the loop; SQLite's own checkpoint inside a COMMIT would stall every request.
+    await app.dm("when is the election deadline?", ts="1067860800.000703")
+    inbound = app.inbound.inbound
+    loop_connection = inbound.ledger.connections.db().conn
+    assert loop_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    await app.slack.wait_for("chat.postMessage")
+    await app.settle()
+    inbound.close(final=False)
+    assert loop_connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 1000

@@ -385,6 +385,58 @@ def write_transaction(db: Database, *, attempts: int = WRITE_ATTEMPTS,
         writers.release()
 
 
+@contextlib.contextmanager
+def write_if_free(db: Database) -> Iterator[bool]:
+    """BEGIN IMMEDIATE ... COMMIT only if the write lock is free this moment: yields True inside the
+    transaction, or False (nothing begun) when another thread or process holds the lock.
+
+    For a short write from an event loop, which must never wait for the lock (another process's
+    turn may hold it for milliseconds): try now, and hand the write to a thread if it is taken.
+    The connection's own automatic checkpoint is off (SQLite runs it inside the COMMIT that
+    crosses 1,000 WAL pages, 5-10 ms here): the other connections' commits checkpoint the file.
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        raise RuntimeError("write_if_free inside an open transaction")
+    writers = _writers_of(db)
+    if not writers.acquire(blocking=False):
+        yield False
+        return
+    try:
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            begun = True
+        except sqlite3.OperationalError as exc:
+            if not isinstance(translate(exc, ""), DatabaseBusy):
+                raise
+            begun = False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(db.busy_timeout_ms)}")
+        if not begun:
+            yield False
+            return
+        try:
+            yield True
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        else:
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                better = translate(exc, path_of(db))
+                if better is None:
+                    raise
+                raise better from exc
+    finally:
+        writers.release()
+
+
 # Threads of one process that write the same file queue on one lock of this process, woken the moment
 # the writer before them commits: in SQLite's busy handler they slept in growing steps (1, 2, 5, 10 ...
 # 100 ms) and overshot the release, while the thread that had just committed took the lock again.

@@ -53,3 +53,67 @@ def test_invalid_utf8_in_the_question_argument_is_answered(db_path):
     assert json.loads(done.stdout)["sections"][0] == "q21"
     [message] = [e for e in AuditLog(open_db(db_path)).all() if e.direction == "in"]
     assert message.text == "when is the deadline \ufffd\ufffd?"
+
+
+def _probe_rows(db) -> int:
+    return int(db.conn.execute("SELECT count(*) FROM kv_probe").fetchone()[0])
+
+
+def test_write_if_free_commits_when_no_one_holds_the_write_lock(tmp_path):
+    from bot.db import write_if_free
+
+    db = open_db(tmp_path / "sotp.db")
+    db.conn.execute("CREATE TABLE kv_probe (k TEXT)")
+    with write_if_free(db) as free:
+        assert free is True
+        db.conn.execute("INSERT INTO kv_probe VALUES ('sent')")
+    assert not db.conn.in_transaction and _probe_rows(db) == 1
+    assert db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0   # never a checkpoint in its COMMIT
+    db.close()
+
+
+def test_write_if_free_begins_nothing_and_does_not_wait_while_another_process_holds_the_lock(tmp_path):
+    from bot.db import write_if_free
+
+    db = open_db(tmp_path / "sotp.db")
+    db.conn.execute("CREATE TABLE kv_probe (k TEXT)")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(tmp_path / "sotp.db"), "60"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+        with write_if_free(db) as free:
+            assert free is False and not db.conn.in_transaction
+        assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == db.busy_timeout_ms
+    finally:
+        holder.kill()
+        holder.wait()
+    assert _probe_rows(db) == 0
+    db.close()
+
+
+def test_write_if_free_gives_way_to_another_thread_of_this_process_that_is_writing(tmp_path):
+    import threading
+
+    from bot.db import Connections, write_if_free, write_transaction
+
+    connections = Connections(tmp_path / "sotp.db")
+    connections.db().conn.execute("CREATE TABLE kv_probe (k TEXT)")
+    inside, leave = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with write_transaction(connections.db()):
+            inside.set()
+            leave.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert inside.wait(30)
+        with write_if_free(connections.db()) as free:
+            assert free is False
+    finally:
+        leave.set()
+        thread.join()
+    with write_if_free(connections.db()) as free:
+        assert free is True
+    connections.close()

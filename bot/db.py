@@ -365,24 +365,31 @@ def write_transaction(db: Database, *, attempts: int = WRITE_ATTEMPTS,
                            "to it); nothing was changed: try again in a moment")
     try:
         begin_immediate(db, attempts=attempts, sleep=sleep)
-        try:
+        with _committed(db):
             yield db
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                better = translate(exc, path_of(db))
-                if better is None:
-                    raise
-                raise better from exc
     finally:
         writers.release()
+
+
+@contextlib.contextmanager
+def _committed(db: Database) -> Iterator[None]:
+    """The block of a transaction already begun: COMMIT after it, ROLLBACK if it (or the COMMIT) fails."""
+    conn = db.conn
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        better = translate(exc, path_of(db))
+        if better is None:
+            raise
+        raise better from exc
 
 
 @contextlib.contextmanager
@@ -417,22 +424,8 @@ def write_if_free(db: Database) -> Iterator[bool]:
         if not begun:
             yield False
             return
-        try:
+        with _committed(db):
             yield True
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        else:
-            try:
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                better = translate(exc, path_of(db))
-                if better is None:
-                    raise
-                raise better from exc
     finally:
         writers.release()
 

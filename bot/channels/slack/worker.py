@@ -213,11 +213,12 @@ class SlackDeliveryWorker(DeliveryWorker):
         lock in pauses of its own. False (nothing written) when the lock is taken, or for any other
         result than sent (retries and failures log and audit): _record_all writes them in a thread.
         """
-        if not all(isinstance(result, Sent) for _, result in done):
+        sent = [(row, result) for row, result in done if isinstance(result, Sent)]
+        if len(sent) != len(done):
             return False
         with write_if_free(self.connections.db()) as free:
             if free:
-                self._record_sent([(row, result) for row, result in done])   # type: ignore[misc]
+                self._record_sent(sent)
         return free
 
     def _record_all(self, done: list[tuple[OutboxRow, DeliveryResult]]) -> None:

@@ -78,3 +78,25 @@ async def test_a_row_no_turn_handed_over_is_sent_while_turns_keep_handing_theirs
             break
     await app.settle()
     assert [c.params["channel"] for c in app.slack.of("chat.postMessage")].count("U0PAT") == 1
+
+
+async def test_a_sent_mark_that_finds_the_lock_taken_waits_in_a_thread_while_the_loop_keeps_acking(app, db_path):
+    from bot.channels.slack.worker import RECORD_PAUSES
+
+    worker = app.deps.worker
+    response = await app.deps.conversation.ahandle(_dm(3), handover=worker.handover())
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        worker.take(response.claimed)
+        await app.slack.wait_for("chat.postMessage")
+        await asyncio.sleep(sum(RECORD_PAUSES) + 0.2)          # every try on the loop has found the lock taken
+        row = Outbox(app.context.connections.db()).by_key(response.outbox_keys[0])
+        assert row.status == "pending"                         # not marked: the lock is still held
+        await app.dm("when is the election deadline?", ts="1067860800.000901")   # acked (200): the loop is free
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    await app.settle()
+    row = Outbox(app.context.connections.db()).by_key(response.outbox_keys[0])
+    assert (row.status, row.attempts) == ("sent", 1)
